@@ -50,20 +50,20 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     """Open the database, creating and migrating it unless read-only."""
     path = Path(path)
     if read_only:
-        return duckdb.connect(str(path), read_only=True, config=_config())
+        return duckdb.connect(str(path), read_only=True, config=safe_config())
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config=_config())
-    _restrict_to_owner(path)
+    con = duckdb.connect(str(path), config=safe_config())
+    restrict_to_owner(path)
     migrate(con)
     return con
 
 
-def _config() -> dict[str, str | bool]:
+def safe_config() -> dict[str, str | bool]:
     # Never reach for the network to fetch extensions.
     return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def _restrict_to_owner(path: Path) -> None:
+def restrict_to_owner(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
         if candidate.exists():
             os.chmod(candidate, 0o600)

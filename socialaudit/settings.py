@@ -28,3 +28,28 @@ def expectations_dir() -> Path:
 
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+def serving_db_path(db_path: Path) -> Path:
+    """The read-only copy the dashboard reads; the audit republishes it after each commit, so the
+    dashboard never holds the lock the nightly run needs."""
+    return db_path.parent / "serving" / db_path.name
+
+
+def decisions_db_path(db_path: Path) -> Path:
+    """Review decisions and the audit log live in their own small file, which no run holds
+    locked, so a decision made during a run is never refused."""
+    return db_path.with_name(db_path.stem + "-decisions.duckdb")
+
+
+def configure_prefect() -> None:
+    """Prefect defaults for an offline, serverless run; anything already set wins."""
+    defaults = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no telemetry leaves the machine
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",  # 2 cores start slowly
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",  # task results may hold post text
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)

@@ -60,6 +60,7 @@ CREATE TABLE posts (
     repost_count   INTEGER,
     archive_sha256 VARCHAR NOT NULL,
     first_seen_at  TIMESTAMP NOT NULL,
+    present        BOOLEAN NOT NULL,   -- false once a newer export of the account no longer has it
     PRIMARY KEY (platform, post_id)
 );
 
@@ -94,15 +95,6 @@ CREATE TABLE findings (
     active           BOOLEAN NOT NULL,    -- false once a newer rulebook or text no longer produces it
     first_seen_at    TIMESTAMP NOT NULL,
     retired_at       TIMESTAMP
-);
-
--- Append-only: the current status of a finding is its latest review.
-CREATE TABLE reviews (
-    finding_id VARCHAR NOT NULL,
-    decision   VARCHAR NOT NULL,          -- confirmed | dismissed | escalated | resolved | open
-    reviewer   VARCHAR NOT NULL,
-    note       VARCHAR,
-    decided_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE runs (

@@ -37,10 +37,14 @@ class UnrecognisedExport(Exception):
     """No parser recognised the export; the message lists what was found."""
 
 
-def detect(files: ExportFiles) -> tuple[ExportParser, str]:
+def detect_all(files: ExportFiles) -> list[tuple[ExportParser, str]]:
+    """Every parser that recognises the export (an Instagram export can also hold Threads)."""
+    found = []
     for parser in all_parsers():
         layout = parser.detect(files)
         if layout:
-            return parser, layout
+            found.append((parser, layout))
+    if found:
+        return found
     sample = ", ".join(sorted({m.basename for m in files.members})[:12]) or "no files"
     raise UnrecognisedExport(f"{files.path.name}: not a recognised export (found: {sample})")

@@ -1,0 +1,367 @@
+"""Everything the dashboard shows, as plain functions over a read-only connection.
+
+Each function takes the viewer's `Scope` (teams they may see, whether names show, the smallest
+group an aggregate may cover) and the page's `Filters`, aggregates in SQL and returns a polars
+frame. A finding or post counts for the team its author was in on the post's date; only active
+findings count; a finding's status is its latest review, 'open' when there is none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from dashboards.access import Scope
+
+SEVERITY_ORDER = ("low", "medium", "high", "critical")
+Grain = Literal["month", "week"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer asked for; empty means no restriction (within their scope)."""
+
+    teams: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    start: date | None = None  # post dates, both ends included
+    end: date | None = None
+
+
+# The membership in force on a date: valid_from <= date < valid_to (open-ended while current).
+_MEMBER_ON = (
+    "m.valid_from <= CAST({at} AS DATE) "
+    "AND CAST({at} AS DATE) < coalesce(m.valid_to, DATE '9999-12-31')"
+)
+
+# A stable pseudonym for roles that may not see names, keyed so it cannot be recomputed from ids.
+_PERSON_LABEL = (
+    "CASE WHEN $names THEN {name} ELSE 'Person ' || upper(left(sha256($key || {id}), 6)) END"
+)
+
+# Posts and active findings placed in the team of their date, within scope and filters.
+_PLACED = f"""
+WITH team_posts AS (
+    SELECT m.team_id, p.person_id, p.created_at
+    FROM posts p
+    JOIN team_memberships m ON m.person_id = p.person_id AND {_MEMBER_ON.format(at="p.created_at")}
+    WHERE list_contains($teams::VARCHAR[], m.team_id)
+      AND ($start::DATE IS NULL OR CAST(p.created_at AS DATE) >= $start::DATE)
+      AND ($end::DATE IS NULL OR CAST(p.created_at AS DATE) <= $end::DATE)
+),
+statuses AS (
+    SELECT finding_id, arg_max(decision, decided_at) AS status
+    FROM decisions.reviews
+    GROUP BY finding_id
+),
+team_findings AS (
+    SELECT f.*, m.team_id, t.name AS team, coalesce(s.status, 'open') AS status,
+           {_PERSON_LABEL.format(name="pe.display_name", id="f.person_id")} AS person
+    FROM findings f
+    JOIN team_memberships m
+      ON m.person_id = f.person_id AND {_MEMBER_ON.format(at="f.post_created_at")}
+    JOIN teams t ON t.team_id = m.team_id
+    LEFT JOIN people pe ON pe.person_id = f.person_id
+    LEFT JOIN statuses s ON s.finding_id = f.finding_id
+    WHERE f.active
+      AND list_contains($teams::VARCHAR[], m.team_id)
+      AND ($start::DATE IS NULL OR CAST(f.post_created_at AS DATE) >= $start::DATE)
+      AND ($end::DATE IS NULL OR CAST(f.post_created_at AS DATE) <= $end::DATE)
+      AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], f.category))
+      AND (len($severities::VARCHAR[]) = 0 OR list_contains($severities::VARCHAR[], f.severity))
+      AND (len($statuses::VARCHAR[]) = 0
+           OR list_contains($statuses::VARCHAR[], coalesce(s.status, 'open')))
+)
+"""
+
+
+def _params(scope: Scope, filters: Filters, **extra: Any) -> dict[str, Any]:
+    """The parameters of `_PLACED`: the teams are narrowed to the scope here, server-side."""
+    return {
+        "teams": scope.restrict(filters.teams),
+        "categories": list(filters.categories),
+        "severities": list(filters.severities),
+        "statuses": list(filters.statuses),
+        "start": filters.start,
+        "end": filters.end,
+        "names": scope.sees_names,
+        "key": scope.pseudonym_key,
+        **extra,
+    }
+
+
+def _placed(con: duckdb.DuckDBPyConnection, select: str, params: dict[str, Any]) -> pl.DataFrame:
+    return con.sql(_PLACED + select, params=params).pl()
+
+
+# Filter options
+
+
+def teams(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """The teams the viewer may pick: those in scope that have ever had members."""
+    return con.sql(
+        """
+        SELECT team_id, name FROM teams
+        WHERE list_contains($teams::VARCHAR[], team_id)
+          AND team_id IN (SELECT team_id FROM team_memberships)
+        ORDER BY name, team_id
+        """,
+        params={"teams": list(scope.team_ids)},
+    ).pl()
+
+
+def categories(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.sql("SELECT DISTINCT category FROM findings WHERE active ORDER BY 1").fetchall()
+    return [row[0] for row in rows]
+
+
+def severities(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Severities present, mildest first."""
+    rows = con.sql(
+        "SELECT DISTINCT severity FROM findings WHERE active "
+        "ORDER BY coalesce(list_position($order::VARCHAR[], severity), 99), severity",
+        params={"order": list(SEVERITY_ORDER)},
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def post_date_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """The first and last post dates, for a date filter's defaults; None before any post."""
+    first, last = con.sql(
+        "SELECT min(created_at)::DATE, max(created_at)::DATE FROM posts"
+    ).fetchall()[0]
+    return None if first is None else (first, last)
+
+
+# Aggregates: each leaves out groups of fewer than scope.min_people people.
+
+
+def finding_rates(
+    con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters, grain: Grain = "month"
+) -> pl.DataFrame:
+    """Findings per 1,000 posts per team and period. Posts are counted per team and period too,
+    so a period with posts but no findings shows a rate of 0."""
+    if grain not in ("month", "week"):
+        raise ValueError(f"grain must be 'month' or 'week', not {grain!r}")
+    return _placed(
+        con,
+        """
+        , post_counts AS (
+            SELECT team_id, CAST(date_trunc($grain, created_at) AS DATE) AS period,
+                   count(*) AS posts, count(DISTINCT person_id) AS people
+            FROM team_posts GROUP BY ALL
+        ),
+        finding_counts AS (
+            SELECT team_id, CAST(date_trunc($grain, post_created_at) AS DATE) AS period,
+                   count(*) AS findings
+            FROM team_findings GROUP BY ALL
+        )
+        SELECT t.name AS team, pc.team_id, pc.period, pc.posts,
+               coalesce(fc.findings, 0) AS findings, pc.people,
+               1000.0 * coalesce(fc.findings, 0) / pc.posts AS rate_per_1000
+        FROM post_counts pc
+        JOIN teams t ON t.team_id = pc.team_id
+        LEFT JOIN finding_counts fc ON fc.team_id = pc.team_id AND fc.period = pc.period
+        WHERE pc.people >= $min_people
+        ORDER BY team, pc.period
+        """,
+        _params(scope, filters, grain=grain, min_people=scope.min_people),
+    )
+
+
+def headline(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> pl.DataFrame:
+    """One row of totals for the filtered period, or no row when it covers too few people."""
+    return _placed(
+        con,
+        """
+        , totals AS (
+            SELECT (SELECT count(*) FROM team_posts) AS posts,
+                   (SELECT count(DISTINCT person_id) FROM team_posts) AS people,
+                   (SELECT count(*) FROM team_findings) AS findings,
+                   (SELECT count(*) FROM team_findings WHERE status = 'open') AS open_findings
+        )
+        SELECT posts, people, findings, open_findings,
+               CASE WHEN posts > 0 THEN 1000.0 * findings / posts END AS rate_per_1000
+        FROM totals
+        WHERE people >= $min_people
+        """,
+        _params(scope, filters, min_people=scope.min_people),
+    )
+
+
+def rule_drivers(
+    con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters, top: int = 3
+) -> pl.DataFrame:
+    """The rules behind most of each team's findings in the period, with their share."""
+    return _placed(
+        con,
+        """
+        , team_people AS (
+            SELECT team_id, count(DISTINCT person_id) AS people FROM team_posts GROUP BY ALL
+        ),
+        by_rule AS (
+            SELECT team_id, team, rule_id, category, count(*) AS findings
+            FROM team_findings GROUP BY ALL
+        )
+        SELECT r.team, r.rule_id, r.category, r.findings,
+               r.findings / sum(r.findings) OVER (PARTITION BY r.team_id) AS share
+        FROM by_rule r
+        JOIN team_people tp ON tp.team_id = r.team_id
+        WHERE tp.people >= $min_people
+        QUALIFY row_number() OVER (PARTITION BY r.team_id ORDER BY r.findings DESC, r.rule_id)
+                <= $top
+        ORDER BY r.team, r.findings DESC, r.rule_id
+        """,
+        _params(scope, filters, min_people=scope.min_people, top=top),
+    )
+
+
+# Individual findings
+
+
+def latest_findings(
+    con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters, limit: int = 20
+) -> pl.DataFrame:
+    """The most recent findings, newest first, as the overview lists them."""
+    return _placed(
+        con,
+        """
+        SELECT CAST(post_created_at AS DATE) AS date, team, rule_id AS rule, category, severity,
+               excerpt, status
+        FROM team_findings
+        ORDER BY post_created_at DESC, finding_id
+        LIMIT $limit
+        """,
+        _params(scope, filters, limit=limit),
+    )
+
+
+def findings_queue(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    filters: Filters,
+    person_id: str | None = None,
+    limit: int = 500,
+) -> pl.DataFrame:
+    """The review queue: the findings matching the filters (optionally one person's), most
+    severe and newest first. person_id is kept for the access log, never displayed."""
+    return _placed(
+        con,
+        """
+        SELECT finding_id, CAST(post_created_at AS DATE) AS date, team, person, person_id,
+               rule_id AS rule, category, severity, status, excerpt
+        FROM team_findings
+        WHERE $person::VARCHAR IS NULL OR person_id = $person::VARCHAR
+        -- someone in two teams at once has the finding in both: list it once
+        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY team) = 1
+        ORDER BY coalesce(list_position($order::VARCHAR[], severity), 0) DESC,
+                 post_created_at DESC, finding_id
+        LIMIT $limit
+        """,
+        _params(scope, filters, person=person_id, order=list(SEVERITY_ORDER), limit=limit),
+    )
+
+
+def people(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> pl.DataFrame:
+    """The people with findings matching the filters, for picking one person's findings."""
+    return _placed(
+        con,
+        """
+        SELECT person_id, person, count(*) AS findings
+        FROM team_findings GROUP BY ALL
+        ORDER BY person, person_id
+        """,
+        _params(scope, filters),
+    )
+
+
+def finding_detail(
+    con: duckdb.DuckDBPyConnection, scope: Scope, finding_id: str
+) -> dict[str, Any] | None:
+    """One finding with its post's text, or None when it is not in the viewer's scope."""
+    frame = _placed(
+        con,
+        """
+        SELECT f.finding_id, CAST(f.post_created_at AS DATE) AS date, f.team, f.person,
+               f.person_id, f.platform, f.rule_id, f.category, f.severity, f.confidence,
+               f.standard, f.message, f.guidance, f.status, CAST(f.spans AS VARCHAR) AS spans,
+               p.text, p.url
+        FROM team_findings f
+        JOIN posts p ON p.platform = f.platform AND p.post_id = f.post_id
+        WHERE f.finding_id = $finding_id
+        LIMIT 1
+        """,
+        _params(scope, Filters(), finding_id=finding_id),
+    )
+    return frame.row(0, named=True) if frame.height else None
+
+
+def in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, finding_ids: list[str]) -> list[str]:
+    """The given findings the viewer may act on: checked again just before any decision."""
+    frame = _placed(
+        con,
+        """
+        SELECT DISTINCT finding_id FROM team_findings
+        WHERE list_contains($ids::VARCHAR[], finding_id)
+        ORDER BY finding_id
+        """,
+        _params(scope, Filters(), ids=finding_ids),
+    )
+    return frame["finding_id"].to_list()
+
+
+def review_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> pl.DataFrame:
+    """Every decision on one finding, oldest first (callers check scope with `finding_detail`)."""
+    return con.sql(
+        "SELECT decided_at, reviewer, decision, note FROM decisions.reviews "
+        "WHERE finding_id = $id ORDER BY decided_at",
+        params={"id": finding_id},
+    ).pl()
+
+
+# The data page
+
+
+def archives(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """Every archive read, newest first. File names often carry a person's name, so roles that
+    may not see names get the archive's hash instead."""
+    return con.sql(
+        f"""
+        SELECT CASE WHEN $names THEN a.file_name ELSE left(a.sha256, 12) END AS archive,
+               a.platform, a.layout,
+               {_PERSON_LABEL.format(name="pe.display_name", id="a.person_id")} AS person,
+               a.status, a.reason, a.records_read, a.posts_stored, a.ingested_at,
+               CAST(a.coverage AS VARCHAR) AS coverage, CAST(a.validation AS VARCHAR) AS validation
+        FROM archives a
+        LEFT JOIN people pe ON pe.person_id = a.person_id
+        ORDER BY a.ingested_at DESC, a.sha256
+        """,
+        params={"names": scope.sees_names, "key": scope.pseudonym_key},
+    ).pl()
+
+
+def latest_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pl.DataFrame:
+    return con.sql(
+        "SELECT run_id, flow, started_at, ended_at, status, CAST(counts AS VARCHAR) AS counts "
+        "FROM runs ORDER BY started_at DESC LIMIT $limit",
+        params={"limit": limit},
+    ).pl()
+
+
+def unplaced_findings(con: duckdb.DuckDBPyConnection) -> int:
+    """Active findings whose author was in no team on the post's date: they count nowhere,
+    so the membership data needs fixing."""
+    return con.sql(
+        f"""
+        SELECT count(*) FROM findings f
+        WHERE f.active AND NOT EXISTS (
+            SELECT 1 FROM team_memberships m
+            WHERE m.person_id = f.person_id AND {_MEMBER_ON.format(at="f.post_created_at")}
+        )
+        """
+    ).fetchall()[0][0]

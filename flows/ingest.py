@@ -1,0 +1,32 @@
+"""Ingest exports into the store, one transaction per export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from socialaudit import db
+from transforms.ingest import ingest_export
+
+
+@task(retries=2, retry_delay_seconds=5, timeout_seconds=3600, cache_policy=NO_CACHE)
+def ingest_one(db_path: str, export: str, person_id: str | None = None) -> dict[str, Any]:
+    """Ingest one export; the result describes it without any post text."""
+    con = db.connect(db_path)
+    try:
+        result = ingest_export(con, Path(export), person_id)
+    finally:
+        con.close()
+    summary = asdict(result)
+    summary["changes"] = asdict(result.changes) if result.changes else None
+    return summary
+
+
+@flow(name="ingest", log_prints=False)
+def ingest(db_path: str, exports: list[str], person_id: str | None = None) -> list[dict[str, Any]]:
+    """Ingest each export in turn: a bad one is quarantined and the rest go on."""
+    return [ingest_one(db_path, export, person_id) for export in exports]

@@ -1,0 +1,232 @@
+"""The `socialaudit` command line: a thin layer over flows/ and transforms/.
+
+Heavy packages (Prefect, Great Expectations, spaCy) are imported inside the commands that need
+them, so `socialaudit check` answers quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from socialaudit.settings import SAMPLE_DIR, default_db_path
+
+app = typer.Typer(
+    help="Audit the social-media history of health and care professionals against their "
+    "regulator's standards of conduct.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="Test, lint and evaluate the rulebook.", no_args_is_help=True)
+roster_app = typer.Typer(help="Manage the organisation's roster.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(roster_app, name="roster")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file [env SOCIALAUDIT_DB; default data/socialaudit.duckdb]"),
+]
+
+
+def _db(path: Path | None) -> str:
+    return str(path or default_db_path())
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Export .zip files or unpacked folders.")],
+    person: Annotated[
+        str | None, typer.Option(help="Roster person the exports belong to (checked).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Ingest exports as downloaded from the platforms (zipped or unpacked).
+
+    Without --person, each export is matched to a roster person by the account handle inside it,
+    or stored as unassigned.
+    """
+    from flows.ingest import ingest as ingest_flow
+
+    results = ingest_flow(_db(db), [str(p) for p in paths], person)
+    for result in results:
+        _print_ingest_result(result)
+    if any(r["status"] == "quarantined" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_ingest_result(result: dict[str, Any]) -> None:
+    status = result["status"]
+    typer.echo(f"{result['file_name']}: {status}" + (f" ({result['reason']})" if result["reason"] else ""))
+    if status != "ingested":
+        return
+    coverage = result["coverage"]
+    changes = result["changes"]
+    typer.echo(
+        f"  {result['platform']} [{result['layout']}] person={result['person_id'] or 'unassigned'}: "
+        f"read {coverage['records_read']}, stored {coverage['records_stored']} "
+        f"(new {changes['added']}, edited {changes['edited']}, gone {changes['gone']})"
+    )
+    for reason, count in coverage["skipped"].items():
+        typer.echo(f"  skipped {count}: {reason}")
+    typer.echo(
+        f"  files recognised {len(coverage['files_recognised'])}, "
+        f"ignored {len(coverage['files_ignored'])}"
+    )
+    if coverage["unknown_keys"]:
+        typer.echo(f"  keys never seen before: {', '.join(coverage['unknown_keys'])}")
+
+
+@app.command()
+def score(db: DbOption = None) -> None:
+    """Score every post not yet scored under the current rulebook version."""
+    from flows.score import score as score_flow
+
+    _echo_json(score_flow(_db(db)))
+
+
+@app.command()
+def audit(
+    inbox: Annotated[Path, typer.Option(help="Inbox folder: inbox/<person_id>/<export>.")] = Path(
+        "inbox"
+    ),
+    roster: Annotated[Path | None, typer.Option(help="Roster CSV to import first.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the nightly audit once: ingest new exports, validate, score, summarise."""
+    from flows.audit import audit as audit_flow
+
+    result = audit_flow(_db(db), str(inbox), str(roster) if roster else None)
+    for archive in result["archives"]:
+        _print_ingest_result(archive)
+    _echo_json(result["counts"])
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Audit the bundled sample organisation and print what it found."""
+    from flows.audit import audit as audit_flow
+
+    result = audit_flow(_db(db), str(SAMPLE_DIR / "inbox"), str(SAMPLE_DIR / "roster.csv"))
+    totals = result["totals"]
+    typer.echo("socialaudit demo: the sample organisation\n")
+    typer.echo(f"  people      {totals['people']} in {totals['teams']} teams")
+    typer.echo(f"  archives    {totals['archives']} ingested, {totals['quarantined']} quarantined")
+    typer.echo(f"  posts       {totals['posts']}")
+    typer.echo(f"  findings    {totals['findings']}")
+    for title, key in (("by category", "by_category"), ("by severity", "by_severity"),
+                       ("by team", "by_team")):
+        typer.echo(f"\n  {title}:")
+        for name, count in totals[key].items():
+            typer.echo(f"    {name:<28}{count:>5}")
+    typer.echo(f"\nThis run: {json.dumps(result['counts'])}")
+    typer.echo("\nOpen the dashboard:  .venv/bin/socialaudit dashboard   (sample users: data/sample/users.yaml)")
+
+
+@app.command()
+def check(
+    text: Annotated[str | None, typer.Argument(help="The draft post.")] = None,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Read {"id", "text"} lines from stdin.')
+    ] = False,
+    profile: Annotated[str, typer.Option(help="Standards profile: hcpc, nmc or gmc.")] = "hcpc",
+) -> None:
+    """Check text against the rulebook, with no database. Exits 1 on a high or critical finding."""
+    from transforms.scoring.engine import Scorer
+
+    scorer = Scorer.load(profile=profile)
+    if jsonl:
+        _check_jsonl(scorer)
+        return
+    if text is None:
+        text = sys.stdin.read()
+    findings = scorer.score(text)
+    if not findings:
+        typer.echo("No findings: nothing in this text breaks the rulebook.")
+        return
+    for finding in findings:
+        typer.echo(f"[{finding.severity.upper()}] {finding.title} ({finding.rule_id}, {finding.category})")
+        typer.echo(f"  matched: {', '.join(repr(text[s:e]) for s, e in finding.spans)}")
+        typer.echo(f"  why: {finding.message}")
+        typer.echo(f"  what to do: {finding.guidance}")
+        typer.echo(f"  standard: {finding.standard}\n")
+    if any(f.severity in ("high", "critical") for f in findings):
+        raise typer.Exit(1)
+
+
+def _check_jsonl(scorer: Any) -> None:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        findings = scorer.score(item.get("text") or "")
+        sys.stdout.write(
+            json.dumps({"id": item.get("id"), "findings": [f.as_json() for f in findings]}) + "\n"
+        )
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve on (localhost only).")] = 8501,
+    db: DbOption = None,
+) -> None:
+    """Open the compliance dashboard (Streamlit) on the published serving copy."""
+    import os
+    import subprocess
+
+    from socialaudit.settings import PROJECT_ROOT
+
+    env = dict(os.environ, SOCIALAUDIT_DB=_db(db))
+    app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path),
+               "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false"]
+    raise typer.Exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="Roster CSV.")],
+    db: DbOption = None,
+) -> None:
+    """Import a roster: people, teams, regulators and handles. All or nothing."""
+    from datetime import date
+
+    from socialaudit import db as database
+    from transforms.roster import RosterError, read_roster
+    from transforms.store import apply_roster
+
+    try:
+        roster = read_roster(file)
+    except RosterError as error:
+        for problem in error.problems:
+            typer.echo(f"{file.name}: {problem}", err=True)
+        raise typer.Exit(1) from None
+    con = database.connect(_db(db))
+    apply_roster(con, roster, date.today())
+    con.close()
+    typer.echo(f"{file.name}: {roster.people.height} people in {roster.teams.height} teams imported")
+
+
+@rules_app.command("test")
+def rules_test() -> None:
+    """Run every rule's examples: each 'flag' must be flagged by it, each 'pass' must not."""
+    from transforms.scoring.examples import run_examples
+
+    outcome = run_examples()
+    for failure in outcome.failures:
+        typer.echo(f"FAIL {failure}")
+    typer.echo(f"{outcome.passed} passed, {len(outcome.failures)} failed")
+    if outcome.failures:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,167 @@
+"""Facebook "Download Your Information" in JSON, in every folder layout it has shipped.
+
+Meta has moved the files four times (posts/ → your_activity_across_facebook/ →
+your_facebook_activity/ ...), so files are found by basename and shape only:
+
+- own posts: `your_posts_1.json`, `your_posts__check_ins__photos_and_videos_1.json` (numbered
+  splits all read), a bare list; before 2019 `your_posts.json` as `{"status_updates": [...]}`;
+- own comments: `comments.json` as `{"comments_v2": [...]}`, earlier `{"comments": [...]}`;
+- groups: `group_posts_and_comments.json` / `your_posts_in_groups.json` (`group_posts_v2`),
+  `your_comments_in_groups.json` (`group_comments_v2`), and before 2021
+  `your_posts_and_comments_in_groups.json` (`{"group_posts": {"activity_log_data": [...]}}`).
+
+Every entry has the same skeleton: `timestamp`, a `data` list holding `{"post": text}` or
+`{"comment": {"comment": text, ...}}` among `{"update_timestamp": ...}` and empty `{}` items, and
+a `title` sentence in the account's language ("X shared a link."). The kind is read from that
+structure, never from the title. The export has no post ids, no urls and no audience.
+
+Not read yet: `posts_on_other_pages_and_profiles.json`, which recent exports write as localized
+`label_values` pairs whose text field cannot be told apart without a real sample.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+from transforms.archive import ExportFiles
+from transforms.platforms.meta_text import (
+    Outcome,
+    content_files,
+    count_unknown_keys,
+    counted,
+    ignored_labels,
+    load_meta_json,
+    record_or_skip,
+    refuse_html_export,
+)
+from transforms.records import AccountInfo, Coverage, PostRecord
+
+PLATFORM = "facebook"
+
+_POSTS_FILE = re.compile(r"your_posts(__check_ins__photos_and_videos)?(_\d+)?\.json")
+_OTHER_FILES = frozenset(
+    {
+        "comments.json",
+        "group_posts_and_comments.json",
+        "your_posts_in_groups.json",
+        "your_comments_in_groups.json",
+        "your_posts_and_comments_in_groups.json",
+        "profile_information.json",
+    }
+)
+_ENTRY_LISTS = ("status_updates", "comments_v2", "comments", "group_posts_v2", "group_comments_v2")
+_PROFILE_KEYS = ("profile_v2", "profile")
+_HTML_MARKER = re.compile(
+    r"(your_posts\w*|profile_information|your_comments_in_groups|group_posts_and_comments)\.html"
+)
+
+_ENTRY_KEYS = frozenset({"timestamp", "attachments", "data", "title", "tags"})
+_DATA_KEYS = frozenset({"post", "comment", "update_timestamp"})
+_COMMENT_KEYS = frozenset({"timestamp", "comment", "author", "group"})
+
+
+class Parser:
+    platform = PLATFORM
+
+    def detect(self, files: ExportFiles) -> str | None:
+        """The layout label, named after the year its posts file naming appeared; None if not ours."""
+        if next(content_files(files, _is_ours, _entries), None) is None:
+            refuse_html_export(files, _HTML_MARKER, "Facebook")
+            return None
+        names = {member.basename.lower() for member in files.members}
+        if any(name.startswith("your_posts__check_ins__photos_and_videos") for name in names):
+            return "json-2022"
+        if any(re.fullmatch(r"your_posts_\d+\.json", name) for name in names):
+            return "json-2019"
+        if "your_posts.json" in names:
+            return "json-2018"
+        return "json"
+
+    def account(self, files: ExportFiles) -> AccountInfo:
+        for member in files.with_basename("profile_information.json"):
+            tree = load_meta_json(files, member.name)
+            profile = _profile(tree)
+            if profile is not None:
+                return _account(profile)
+        return AccountInfo(platform=PLATFORM)
+
+    def parse(self, files: ExportFiles, layout: str, coverage: Coverage) -> Iterator[PostRecord]:
+        recognised = set()
+        for member, entries in content_files(files, _is_ours, _entries):
+            recognised.add(member.name)
+            yield from counted((_outcome(entry, coverage) for entry in entries), coverage)
+        coverage.files_recognised.extend(sorted(recognised))
+        coverage.files_ignored.extend(ignored_labels(files, recognised))
+
+
+def _is_ours(basename: str) -> bool:
+    return basename in _OTHER_FILES or _POSTS_FILE.fullmatch(basename) is not None
+
+
+def _entries(tree: object) -> list[object] | None:
+    """The entries of one of our files, [] for the profile, None when the shape is not ours."""
+    if isinstance(tree, list):
+        return tree
+    if not isinstance(tree, dict):
+        return None
+    for key in _ENTRY_LISTS:
+        if isinstance(tree.get(key), list):
+            return tree[key]
+    old_groups = tree.get("group_posts")
+    if isinstance(old_groups, dict) and isinstance(old_groups.get("activity_log_data"), list):
+        return old_groups["activity_log_data"]
+    return [] if _profile(tree) is not None else None
+
+
+def _outcome(entry: object, coverage: Coverage) -> Outcome:
+    """One post or comment entry; a comment when its `data` holds a comment object."""
+    if not isinstance(entry, dict):
+        return "not_an_object"
+    count_unknown_keys(entry, _ENTRY_KEYS, "entry", coverage)
+    texts: list[str] = []
+    kind = "post"
+    timestamp = entry.get("timestamp")
+    items = entry.get("data")
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        count_unknown_keys(item, _DATA_KEYS, "data", coverage)
+        if isinstance(item.get("post"), str):
+            texts.append(item["post"])
+        comment = item.get("comment")
+        if isinstance(comment, dict):
+            count_unknown_keys(comment, _COMMENT_KEYS, "comment", coverage)
+            kind = "comment"
+            timestamp = timestamp or comment.get("timestamp")
+            if isinstance(comment.get("comment"), str):
+                texts.append(comment["comment"])
+    text = "\n\n".join(t for t in texts if t.strip())
+    return record_or_skip(PLATFORM, kind, text, timestamp)
+
+
+def _profile(tree: object) -> dict[str, object] | None:
+    if isinstance(tree, dict):
+        for key in _PROFILE_KEYS:
+            if isinstance(tree.get(key), dict):
+                return tree[key]
+    return None
+
+
+def _account(profile: dict[str, object]) -> AccountInfo:
+    """Handle from `username` or the vanity profile url; `profile.php?id=N` gives the id."""
+    name = profile.get("name")
+    full_name = name.get("full_name") if isinstance(name, dict) else name
+    uri = profile.get("profile_uri")
+    url = urlparse(uri) if isinstance(uri, str) else None
+    handle = profile.get("username")
+    if not handle and url is not None and url.path.strip("/") not in ("", "profile.php"):
+        handle = url.path.strip("/")
+    account_id = parse_qs(url.query).get("id", [None])[0] if url is not None else None
+    return AccountInfo(
+        platform=PLATFORM,
+        handle=handle if isinstance(handle, str) and handle else None,
+        display_name=full_name if isinstance(full_name, str) and full_name else None,
+        account_id=account_id,
+    )

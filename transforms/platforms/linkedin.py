@@ -1,0 +1,162 @@
+"""LinkedIn "Get a copy of your data": posts from Shares.csv, comments from Comments.csv and the
+account name from Profile.csv.
+
+LinkedIn writes broken CSV, so these files are read defensively:
+- quotes are escaped by doubling ("") in some files and by backslash (\\") in others; both
+  dialects are tried and the one whose rows fit the header wins;
+- a multi-line post has every line wrapped in its own quotes ('first"\\n""\\n"second'), which is
+  undone only when every line break carries them, so quotes the author typed survive;
+- dates are 'YYYY-MM-DD HH:MM:SS' in UTC, sometimes with a ' UTC' suffix.
+Comments have no id or address of their own: their Link is the post they answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from urllib.parse import unquote
+
+from transforms.archive import ExportFiles
+from transforms.platforms.generic import (
+    count_unknown_keys,
+    csv_header,
+    csv_records,
+    parse_timestamp,
+    record_files,
+    split_csv,
+    stable_id,
+)
+from transforms.records import AccountInfo, Coverage, PostRecord
+
+SHARES = "Shares.csv"
+COMMENTS = "Comments.csv"
+PROFILE = "Profile.csv"
+SHARE_COLUMNS = frozenset(
+    {"Date", "ShareLink", "ShareCommentary", "SharedUrl", "MediaUrl", "Visibility"}
+)
+COMMENT_COLUMNS = frozenset({"Date", "Link", "Message"})
+VISIBILITY = {
+    "PUBLIC": "public",
+    "LOGGED_IN": "public",
+    "CONNECTIONS": "followers",
+    "MEMBER_NETWORK": "followers",
+}
+URN = re.compile(r"urn:li:[A-Za-z]+:[A-Za-z0-9_-]+")
+
+
+class Parser:
+    platform = "linkedin"
+
+    def detect(self, files: ExportFiles) -> str | None:
+        return "csv" if self._content_files(files) else None
+
+    def account(self, files: ExportFiles) -> AccountInfo:
+        for member in files.with_basename(PROFILE):
+            for record in csv_records(_read_linkedin_csv(files, member.name)):
+                if record is not None:
+                    names = (
+                        record.get("First Name", "").strip(),
+                        record.get("Last Name", "").strip(),
+                    )
+                    return AccountInfo(
+                        self.platform, display_name=" ".join(filter(None, names)) or None
+                    )
+        return AccountInfo(self.platform)
+
+    def parse(self, files: ExportFiles, layout: str, coverage: Coverage) -> Iterator[PostRecord]:
+        content = self._content_files(files)
+        profile = [member.name for member in files.with_basename(PROFILE)]
+        record_files(coverage, files, [*content, *profile])
+        for name, is_share in content.items():
+            known = SHARE_COLUMNS if is_share else COMMENT_COLUMNS
+            for record in csv_records(_read_linkedin_csv(files, name)):
+                coverage.records_read += 1
+                if record is None:
+                    coverage.skip("malformed_row")
+                    continue
+                count_unknown_keys(coverage, name, record, known)
+                post, reason = _share(record) if is_share else _comment(record)
+                if post is None:
+                    coverage.skip(reason)
+                else:
+                    yield post
+
+    @staticmethod
+    def _content_files(files: ExportFiles) -> dict[str, bool]:
+        """Shares.csv / Comments.csv recognised by their header, mapped to 'is it Shares'."""
+        found: dict[str, bool] = {}
+        for member in files.with_basename(SHARES, COMMENTS):
+            header = set(csv_header(files, member.name))
+            if {"ShareLink", "ShareCommentary"} <= header:
+                found[member.name] = True
+            elif COMMENT_COLUMNS <= header:
+                found[member.name] = False
+        return found
+
+
+def _read_linkedin_csv(files: ExportFiles, name: str) -> list[list[str]]:
+    """Rows in whichever quoting dialect fits the header; backslash first if the file has \\"."""
+    text = files.read_text(name)
+    where = f"{files.path.name}: {name}"
+    backslash = split_csv(text, where, escapechar="\\")
+    doubled = split_csv(text, where)
+    candidates = [backslash, doubled] if '\\"' in text else [doubled, backslash]
+    return min(candidates, key=_misfit_rows)
+
+
+def _misfit_rows(rows: list[list[str]]) -> int:
+    return sum(1 for row in rows[1:] if len(row) != len(rows[0]))
+
+
+def _unwrap_line_quotes(value: str) -> str:
+    text = value.replace("\r\n", "\n")
+    breaks = text.count("\n")
+    if breaks and text.count('"\n"') == breaks:
+        text = text.replace('"\n"', "\n")
+    return text.strip()
+
+
+def _urn(link: str) -> str | None:
+    """The post's URN ('urn:li:share:…'), found in a plain or percent-encoded feed link."""
+    match = URN.search(unquote(link))
+    return match.group(0) if match else None
+
+
+def _share(record: Mapping[str, str]) -> tuple[PostRecord | None, str]:
+    text = _unwrap_line_quotes(record.get("ShareCommentary", ""))
+    created_at = parse_timestamp(record.get("Date"))
+    link = record.get("ShareLink", "").strip()
+    if not text:
+        return None, "repost" if record.get("SharedUrl", "").strip() else "no_text"
+    if created_at is None:
+        return None, "bad_timestamp"
+    post = PostRecord(
+        platform="linkedin",
+        post_id=_urn(link) or stable_id("share", record.get("Date", ""), text),
+        created_at=created_at,
+        kind="post",
+        text=text,
+        visibility=VISIBILITY.get(record.get("Visibility", "").strip().upper()),
+        url=link or None,
+    )
+    return post, ""
+
+
+def _comment(record: Mapping[str, str]) -> tuple[PostRecord | None, str]:
+    text = _unwrap_line_quotes(record.get("Message", ""))
+    created_at = parse_timestamp(record.get("Date"))
+    link = record.get("Link", "").strip()
+    if not text:
+        return None, "no_text"
+    if created_at is None:
+        return None, "bad_timestamp"
+    post = PostRecord(
+        platform="linkedin",
+        post_id=stable_id("comment", record.get("Date", ""), link, text),
+        created_at=created_at,
+        kind="comment",
+        text=text,
+        url=link or None,
+        in_reply_to=_urn(link) or link or None,
+    )
+    return post, ""

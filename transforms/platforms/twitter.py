@@ -1,0 +1,439 @@
+"""X (Twitter) archives, from "Settings → Download an archive of your data".
+
+Layouts, recognised by file name and first bytes wherever the export puts them (a `data/`
+folder, the root, or inside a wrapping folder):
+
+* `x-2022`: `tweets.js` (+ `tweets-partN.js`), `window.YTD.tweets.partN = [{"tweet": {...}}]`
+* `x-2020`: `tweet.js` (+ `tweet-partN.js`), items wrapped as `{"tweet": {...}}`
+* `x-2019`: `tweet.js` holding bare tweet objects
+* `x-classic`: the 2012-2018 archive, `data/js/tweets/YYYY_MM.js` holding
+  `Grailbird.data.tweets_YYYY_MM = [...]`
+
+An archive states little explicitly, so several facts are inferred from how X writes it:
+retweets only by their "RT @" text, quotes only by a link to a post, audience only by the file a
+tweet is in, and the full text of a long post only by matching note-tweet.js on creation time
+(the note's id is not the tweet's).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+
+from transforms.archive import ArchiveError, ExportFiles, Member
+from transforms.records import AccountInfo, Coverage, PostRecord
+
+PLATFORM = "twitter"
+LAYOUTS = ("x-2022", "x-2020", "x-2019", "x-classic")
+
+# Authored files beside the main tweets file, with the audience each one implies.
+_SIDE_FILES = {"community-tweet": "public", "twitter-circle-tweet": "followers"}
+# Manifest data types whose every listed file must be in the export.
+_CONTENT_TYPES = ("tweets", "tweet", "noteTweet", "communityTweet", "twitterCircleTweet")
+
+# Every tweet key this parser knows; anything else is counted so format drift gets noticed.
+_KNOWN_KEYS = frozenset(
+    {
+        "contributors", "coordinates", "created_at", "display_text_range", "edit_info",
+        "entities", "extended_entities", "favorite_count", "favorited", "full_text", "geo", "id",
+        "id_str", "in_reply_to_screen_name", "in_reply_to_status_id", "in_reply_to_status_id_str",
+        "in_reply_to_user_id", "in_reply_to_user_id_str", "lang", "place", "possibly_sensitive",
+        "retweet_count", "retweeted", "source", "truncated", "withheld_in_countries",
+        "community_id", "community_id_str", "scopes",  # community-tweet.js
+        "retweeted_status", "text", "user",  # the classic archive
+    }
+)  # fmt: skip
+
+_JS_ASSIGNMENT = re.compile(r"\s*(?:var\s+)?[\w$]+(?:\.[\w$]+)*\s*=\s*")
+_YTD_FILE_NAME = re.compile(r"(?P<stem>[a-z-]+?)(?:-part(?P<part>\d+))?\.js")
+_YTD_HEAD = re.compile(r"\s*window\.YTD\.\w+\.part\d+\s*=\s*\[\s*(?:\{\s*\"(?P<first_key>\w*)\")?")
+_CLASSIC_MONTH_PATH = re.compile(r"(?:^|/)tweets/\d{4}_\d{2}\.js$", re.IGNORECASE)
+_CLASSIC_HEAD = re.compile(r"\s*Grailbird\.data\.tweets_\d{4}_\d{2}\s*=")
+_PEEK_BYTES = 4096
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CREATED_AT = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) "
+    r"(?P<rest>\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4})"
+)
+_STATUS_LINK = re.compile(
+    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<user>\w{1,15})/status/\d+"
+    r"(?P<media>/(?:photo|video)/\d+)?",
+    re.IGNORECASE,
+)
+_LEADING_MENTIONS = re.compile(r"\A(?:@\w+\s+)+")
+_MIN_SHARED_PREFIX = 20  # characters a note must share with its tweet to be taken as its text
+
+
+class Parser:
+    platform = PLATFORM
+
+    def detect(self, files: ExportFiles) -> str | None:
+        tweets = _ytd_files(files, "tweets")
+        if tweets and _head(files, tweets[0], _YTD_HEAD):
+            return "x-2022"
+        tweet = _ytd_files(files, "tweet")
+        if tweet and (head := _head(files, tweet[0], _YTD_HEAD)):
+            return "x-2019" if head["first_key"] not in (None, "tweet") else "x-2020"
+        months = _classic_months(files)
+        if months and _head(files, months[0], _CLASSIC_HEAD):
+            return "x-classic"
+        return None
+
+    def account(self, files: ExportFiles) -> AccountInfo:
+        for member in files.with_basename("account.js"):
+            items = _read_list(files, member.name)
+            entry = _dict(items[0]).get("account", items[0]) if items else {}
+            return _account_info(entry, "username", "accountDisplayName", "accountId")
+        for member in files.with_basename("user_details.js"):  # the classic archive
+            details = _read_js(files, member.name)
+            return _account_info(details, "screen_name", "full_name", "id")
+        return AccountInfo(PLATFORM)
+
+    def parse(self, files: ExportFiles, layout: str, coverage: Coverage) -> Iterator[PostRecord]:
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown X layout {layout!r}")
+        read = [member.name for member in files.with_basename("account.js", "user_details.js")]
+        if manifest := _check_manifest(files):
+            read.append(manifest)
+        long_posts = _LongPosts()
+        for member in _ytd_files(files, "note-tweet"):
+            long_posts.add_all(_read_list(files, member.name))
+            read.append(member.name)
+        for member in _ytd_files(files, "deleted-tweets"):
+            deleted = len(_read_list(files, member.name))
+            coverage.records_read += deleted
+            coverage.skip("deleted_by_user", deleted)
+            read.append(member.name)
+        sources = _authored_sources(files, layout)
+        read += [member.name for member, _ in sources]
+        coverage.files_recognised.extend(sorted(read))
+        coverage.files_ignored.extend(_ignored_labels(files, set(read)))
+
+        handle = self.account(files).handle
+        converter = _TweetConverter(handle, long_posts, coverage)
+        seen: set[str] = set()
+        for member, visibility in sources:
+            for item in _read_list(files, member.name):
+                coverage.records_read += 1
+                try:
+                    record = converter.convert(item, visibility)
+                    if record.post_id in seen:
+                        raise _Skip("duplicate_id")
+                except _Skip as skipped:
+                    coverage.skip(skipped.reason)
+                    continue
+                seen.add(record.post_id)
+                yield record
+
+
+# -- reading the archive's JavaScript files ------------------------------------------------------
+
+
+def strip_js_wrapper(text: str) -> str:
+    """The JSON inside an archive data file: drops the leading assignment (`window.YTD.x.part0 =`,
+    `window.__THAR_CONFIG =`, `Grailbird.data.tweets_2017_05 =`) and a trailing ';'."""
+    assignment = _JS_ASSIGNMENT.match(text.lstrip("\ufeff"))
+    if assignment is None:
+        raise ValueError("the file does not start with a 'name = ' assignment")
+    body = text.lstrip("\ufeff")[assignment.end() :].rstrip()
+    return body[:-1].rstrip() if body.endswith(";") else body
+
+
+def _read_js(files: ExportFiles, name: str) -> object:
+    text = files.read_text(name)
+    try:
+        return json.loads(strip_js_wrapper(text))
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise ArchiveError(
+            f"{files.path.name}: {name} is not a readable X data file ({error})"
+        ) from None
+
+
+def _read_list(files: ExportFiles, name: str) -> list[object]:
+    value = _read_js(files, name)
+    if not isinstance(value, list):
+        raise ArchiveError(f"{files.path.name}: {name} should hold a list of items")
+    return value
+
+
+def _head(files: ExportFiles, member: Member, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """Match the first bytes only, so detection never parses a large file."""
+    with files.open(member.name) as stream:
+        head = stream.read(_PEEK_BYTES).decode("utf-8", errors="replace")
+    return pattern.match(head.lstrip("\ufeff"))
+
+
+def _ytd_files(files: ExportFiles, stem: str) -> list[Member]:
+    """`<stem>.js` and `<stem>-partN.js`, in part order."""
+    parts = []
+    for member in files.members:
+        match = _YTD_FILE_NAME.fullmatch(member.basename.lower())
+        if match and match["stem"] == stem:
+            parts.append((int(match["part"] or 0), member.name, member))
+    return [member for _, _, member in sorted(parts, key=lambda part: part[:2])]
+
+
+def _classic_months(files: ExportFiles) -> list[Member]:
+    return sorted(
+        (m for m in files.members if _CLASSIC_MONTH_PATH.search(m.name)), key=lambda m: m.name
+    )
+
+
+def _authored_sources(files: ExportFiles, layout: str) -> list[tuple[Member, str]]:
+    """The files holding the person's own tweets, each with the audience it implies."""
+    if layout == "x-classic":
+        return [(member, "public") for member in _classic_months(files)]
+    main = "tweets" if layout == "x-2022" else "tweet"
+    sources = [(member, "public") for member in _ytd_files(files, main)]
+    for stem, visibility in _SIDE_FILES.items():
+        sources += [(member, visibility) for member in _ytd_files(files, stem)]
+    return sources
+
+
+def _check_manifest(files: ExportFiles) -> str | None:
+    """A part the manifest lists but the export lacks means a partial download: auditing part of
+    a history would understate it, so the export is refused."""
+    manifests = files.with_basename("manifest.js")
+    if not manifests:
+        return None
+    present = {member.basename.lower() for member in files.members}
+    data_types = _dict(_dict(_read_js(files, manifests[0].name)).get("dataTypes"))
+    for data_type in _CONTENT_TYPES:
+        for entry in _list(_dict(data_types.get(data_type)).get("files")):
+            listed = _text(_dict(entry).get("fileName"))
+            if listed and PurePosixPath(listed).name.lower() not in present:
+                raise ArchiveError(f"{files.path.name}: the manifest lists missing {listed}")
+    return manifests[0].name
+
+
+def _ignored_labels(files: ExportFiles, read: set[str]) -> list[str]:
+    """Members not read; a media folder counts once, as 'folder/', however many files it holds."""
+    labels = set()
+    for member in files.members:
+        if member.name in read:
+            continue
+        folder = PurePosixPath(member.name).parent
+        labels.add(f"{folder}/" if "media" in folder.name.lower() else member.name)
+    return sorted(labels)
+
+
+def _account_info(entry: object, handle_key: str, name_key: str, id_key: str) -> AccountInfo:
+    fields = _dict(entry)
+    handle = (_text(fields.get(handle_key)) or "").lstrip("@").lower() or None
+    return AccountInfo(
+        platform=PLATFORM,
+        handle=handle,
+        display_name=_text(fields.get(name_key)),
+        account_id=_text(fields.get(id_key)),
+    )
+
+
+# -- one tweet -----------------------------------------------------------------------------------
+
+
+class _Skip(Exception):
+    """A record read but not yielded; the reason is counted in the coverage."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _TweetConverter:
+    def __init__(self, handle: str | None, long_posts: _LongPosts, coverage: Coverage) -> None:
+        self.handle = handle
+        self.long_posts = long_posts
+        self.coverage = coverage
+
+    def convert(self, item: object, visibility: str) -> PostRecord:
+        tweet = _dict(item).get("tweet", item)
+        if not isinstance(tweet, dict):
+            raise _Skip("malformed_item")
+        self.coverage.unknown_keys.update(key for key in tweet if key not in _KNOWN_KEYS)
+        post_id = _text(tweet.get("id_str")) or _text(tweet.get("id"))
+        if not post_id:
+            raise _Skip("missing_id")
+        raw_text = tweet.get("full_text", tweet.get("text"))
+        if not isinstance(raw_text, str) or not raw_text.strip():
+            raise _Skip("missing_text")
+        if raw_text.startswith("RT @") or "retweeted_status" in tweet:
+            raise _Skip("repost")
+        if _is_earlier_edit(tweet, post_id):
+            raise _Skip("earlier_edit_version")
+        created_at = parse_created_at(tweet.get("created_at"))
+        if created_at is None:
+            raise _Skip("bad_timestamp")
+
+        urls = [entry for entry in _list(_dict(tweet.get("entities")).get("urls")) if entry]
+        text = _visible_text(raw_text, urls, _media_links(tweet))
+        text = self.long_posts.full_text(created_at, text) or text
+        if not text:
+            raise _Skip("media_only")
+        in_reply_to = _text(tweet.get("in_reply_to_status_id_str")) or _text(
+            tweet.get("in_reply_to_status_id")
+        )
+        kind = "reply" if in_reply_to else "quote" if self._links_to_a_post(urls) else "post"
+        return PostRecord(
+            platform=PLATFORM,
+            post_id=post_id,
+            created_at=created_at,
+            kind=kind,
+            text=text,
+            visibility=visibility,
+            url=f"https://x.com/{self.handle or 'i/web'}/status/{post_id}",
+            in_reply_to=in_reply_to,
+            like_count=_count(tweet.get("favorite_count")),
+            repost_count=_count(tweet.get("retweet_count")),
+        )
+
+    def _links_to_a_post(self, urls: list[object]) -> bool:
+        """A quote is a link to a post; a link to one's own photo or video is the attachment."""
+        for entry in urls:
+            link = _STATUS_LINK.match(_text(_dict(entry).get("expanded_url")) or "")
+            if link is None:
+                continue
+            own = self.handle is None or link["user"].lower() == self.handle
+            if not (link["media"] and own):
+                return True
+        return False
+
+
+def parse_created_at(value: object) -> datetime | None:
+    """X's "%a %b %d %H:%M:%S %z %Y" (or the classic "%Y-%m-%d %H:%M:%S %z") as aware UTC.
+
+    Day and month names are matched here against English ones, because strptime's %a and %b
+    follow the process locale and would fail on a server set to another language."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    modern = _CREATED_AT.fullmatch(text)
+    try:
+        if modern and modern["month"] in _MONTHS:
+            month = _MONTHS.index(modern["month"]) + 1
+            parsed = datetime.strptime(f"{month:02d} {modern['rest']}", "%m %d %H:%M:%S %z %Y")
+        else:
+            parsed = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _visible_text(raw_text: str, urls: list[object], media_links: set[str]) -> str:
+    """The text as readers saw it: entities decoded, t.co links expanded, and the links X adds for
+    attached media dropped (the attachment is not text)."""
+    text = html.unescape(raw_text)
+    for link in media_links:
+        text = text.replace(link, "")
+    return _expand_links(text, urls, "url", "expanded_url").strip()
+
+
+def _expand_links(text: str, entries: list[object], short_key: str, long_key: str) -> str:
+    """Each t.co link replaced by the address it stands for."""
+    for entry in entries:
+        short, expanded = _text(_dict(entry).get(short_key)), _text(_dict(entry).get(long_key))
+        if short and expanded:
+            text = text.replace(short, expanded)
+    return text
+
+
+def _media_links(tweet: dict[str, object]) -> set[str]:
+    links = set()
+    for container in (tweet.get("entities"), tweet.get("extended_entities")):
+        for media in _list(_dict(container).get("media")):
+            if link := _text(_dict(media).get("url")):
+                links.add(link)
+    return links
+
+
+def _is_earlier_edit(tweet: dict[str, object], post_id: str) -> bool:
+    """Every version of an edited tweet is in the archive; the last id listed is the current one."""
+    edit_info = _dict(tweet.get("edit_info"))
+    control = _dict(edit_info.get("initial")) or _dict(
+        _dict(edit_info.get("edit")).get("editControlInitial")
+    )
+    versions = [_text(version) for version in _list(control.get("editTweetIds"))]
+    return post_id in versions and post_id != versions[-1]
+
+
+class _LongPosts:
+    """Full texts of long posts from note-tweet.js, keyed by creation instant.
+
+    tweets.js holds only the first 280 characters of a long post. A note is taken as a tweet's
+    text only when it begins like the tweet, so another tweet posted in the same second keeps its
+    own text, and of several notes from that second the one sharing the longest start wins."""
+
+    def __init__(self) -> None:
+        self._by_instant: dict[datetime, list[str]] = defaultdict(list)
+
+    def add_all(self, items: list[object]) -> None:
+        for item in items:
+            note = _dict(_dict(item).get("noteTweet"))
+            core = _dict(note.get("core"))
+            text, created_at = core.get("text"), _parse_iso(note.get("createdAt"))
+            if isinstance(text, str) and text.strip() and created_at:
+                # Unlike tweets.js, note text is not HTML-escaped (a real note holds a bare '>>').
+                text = _expand_links(text, _list(core.get("urls")), "shortUrl", "expandedUrl")
+                self._by_instant[created_at].append(text.strip())
+
+    def full_text(self, created_at: datetime, tweet_text: str) -> str | None:
+        notes = self._by_instant.get(created_at)
+        if not notes:
+            return None
+        start = _opening(tweet_text)
+        best = max(notes, key=lambda note: _shared_prefix(_opening(note), start))
+        needed = min(len(start), _MIN_SHARED_PREFIX)
+        return best if _shared_prefix(_opening(best), start) >= needed else None
+
+
+def _opening(text: str) -> str:
+    """The text to compare a note with: reply mentions dropped, whitespace collapsed."""
+    return " ".join(_LEADING_MENTIONS.sub("", text).split())
+
+
+def _shared_prefix(first: str, second: str) -> int:
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+def _parse_iso(value: object) -> datetime | None:
+    """Note times are ISO 8601 in UTC ("2023-10-13T14:58:50.000Z")."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
+
+
+# -- tolerant access to optional values (keys come and go between archive versions) -------------
+
+
+def _dict(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: object) -> str | None:
+    """A non-empty string from a string or an integer id; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
+
+
+def _count(value: object) -> int | None:
+    text = _text(value)
+    return int(text) if text and text.isascii() and text.isdigit() else None

@@ -1,0 +1,280 @@
+"""Load the rulebook (rules/*.yaml) into plain, validated data.
+
+The rulebook's effective version is the declared version plus a hash of every rule, signal and
+standard file, so any change to a rule changes the version and triggers re-scoring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from socialaudit.settings import rules_dir
+
+PATTERN_KINDS = ("phrases", "tokens", "regex", "signal")
+
+
+class RulebookError(Exception):
+    """The rulebook is malformed; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    kind: str  # one of PATTERN_KINDS
+    value: Any  # list of phrases, one token pattern, a regex string, or a signal name
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: str  # any | weighted | model
+    signals: tuple[str, ...] = ()
+    weights: dict[str, float] = field(default_factory=dict)
+    model: str | None = None
+    at_least: float = 1.0
+
+
+@dataclass(frozen=True)
+class Suppressor:
+    signal: str
+    before: int | None = None  # only within N tokens before the match
+    after: int | None = None  # only within N tokens after the match
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    description: str
+    patterns: tuple[Pattern, ...]
+    validator: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    category: str
+    severity: str
+    confidence: float
+    standards: dict[str, tuple[str, ...]]
+    message: str
+    guidance_action: str
+    guidance_text: str
+    match: tuple[Pattern, ...]
+    requires: tuple[Requirement, ...]
+    unless: tuple[Suppressor, ...]
+    window: int | None
+    examples_flag: tuple[str, ...]
+    examples_pass: tuple[str, ...]
+    source: str  # the file it came from, for messages
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str
+    label: str
+    short_label: str
+    in_force_from: date
+    in_force_to: date | None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    version: str
+    categories: dict[str, str]
+    severities: tuple[str, ...]
+    actions: dict[str, str]
+    signals: dict[str, Signal]
+    rules: tuple[Rule, ...]
+    profiles: dict[str, tuple[Edition, ...]]
+    clauses: dict[str, dict[str, str]]
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def edition_for(self, profile: str, when: date | None) -> Edition:
+        """The edition of a profile's standards in force on a date (the current one if None)."""
+        editions = self.profiles.get(profile) or self.profiles["hcpc"]
+        if when is None:
+            return editions[-1]
+        for edition in editions:
+            if edition.in_force_from <= when and (
+                edition.in_force_to is None or when < edition.in_force_to
+            ):
+                return edition
+        return editions[0] if when < editions[0].in_force_from else editions[-1]
+
+    def standard_ref(self, rule: Rule, profile: str, when: date | None) -> str:
+        """e.g. 'HCPC SCPE 2024 5.1, 5.2' for the edition in force on the post's date."""
+        edition = self.edition_for(profile, when)
+        numbers = rule.standards.get(edition.id, ())
+        return f"{edition.short_label} {', '.join(numbers)}".strip()
+
+
+def load_rulebook(folder: Path | None = None) -> Rulebook:
+    folder = folder or rules_dir()
+    book = _read_yaml(folder / "rulebook.yaml")
+    standards = _read_yaml(folder / "standards.yaml")
+    signals = _load_signals(folder)
+    rules = _load_rules(folder)
+    rulebook = Rulebook(
+        version=f"{book['version']}+{_content_hash(folder)}",
+        categories=dict(book["categories"]),
+        severities=tuple(book["severities"]),
+        actions=dict(book["actions"]),
+        signals=signals,
+        rules=rules,
+        profiles=_load_profiles(standards),
+        clauses={k: {str(n): t for n, t in v.items()} for k, v in standards["clauses"].items()},
+    )
+    _check(rulebook)
+    return rulebook
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise RulebookError(f"{path.name}: {error}") from None
+
+
+def _content_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    files = [folder / "rulebook.yaml", folder / "standards.yaml"]
+    files += sorted((folder / "signals").glob("*.yaml")) + sorted(
+        (folder / "categories").glob("*.yaml")
+    )
+    for file in files:
+        digest.update(file.relative_to(folder).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _patterns(raw: list[dict[str, Any]], where: str) -> tuple[Pattern, ...]:
+    patterns = []
+    for entry in raw or []:
+        kinds = [k for k in PATTERN_KINDS if k in entry]
+        if len(kinds) != 1:
+            raise RulebookError(f"{where}: each pattern needs exactly one of {PATTERN_KINDS}")
+        patterns.append(Pattern(kinds[0], entry[kinds[0]]))
+    return tuple(patterns)
+
+
+def _load_signals(folder: Path) -> dict[str, Signal]:
+    signals: dict[str, Signal] = {}
+    for file in sorted((folder / "signals").glob("*.yaml")):
+        for name, spec in (_read_yaml(file).get("signals") or {}).items():
+            if name in signals:
+                raise RulebookError(f"{file.name}: signal {name!r} defined twice")
+            signals[name] = Signal(
+                name=name,
+                description=spec.get("description", ""),
+                patterns=_patterns(spec.get("patterns"), f"{file.name}:{name}"),
+                validator=spec.get("validator"),
+            )
+    return signals
+
+
+def _requirement(raw: dict[str, Any], where: str) -> Requirement:
+    if "any" in raw:
+        return Requirement("any", signals=tuple(raw["any"]))
+    if "weighted" in raw:
+        weights = {str(k): float(v) for k, v in raw["weighted"].items()}
+        return Requirement("weighted", weights=weights, at_least=float(raw.get("at_least", 1.0)))
+    if "model" in raw:
+        return Requirement("model", model=raw["model"], at_least=float(raw.get("at_least", 0.5)))
+    raise RulebookError(f"{where}: a requirement needs 'any', 'weighted' or 'model'")
+
+
+def _suppressor(raw: str | dict[str, Any]) -> Suppressor:
+    if isinstance(raw, str):
+        return Suppressor(raw)
+    return Suppressor(raw["signal"], before=raw.get("before"), after=raw.get("after"))
+
+
+def _load_rules(folder: Path) -> tuple[Rule, ...]:
+    rules = []
+    for file in sorted((folder / "categories").glob("*.yaml")):
+        for spec in _read_yaml(file).get("rules") or []:
+            where = f"{file.name}:{spec.get('id', '?')}"
+            try:
+                guidance = spec.get("guidance") or {}
+                examples = spec.get("examples") or {}
+                rules.append(
+                    Rule(
+                        id=spec["id"],
+                        title=spec["title"],
+                        category=spec["category"],
+                        severity=spec["severity"],
+                        confidence=float(spec.get("confidence", 0.8)),
+                        standards={k: tuple(map(str, v)) for k, v in spec["standards"].items()},
+                        message=" ".join(spec["message"].split()),
+                        guidance_action=guidance.get("action", "be_aware"),
+                        guidance_text=" ".join(guidance.get("text", "").split()),
+                        match=_patterns(spec["match"], where),
+                        requires=tuple(_requirement(r, where) for r in spec.get("requires") or []),
+                        unless=tuple(_suppressor(u) for u in spec.get("unless") or []),
+                        window=spec.get("window"),
+                        examples_flag=tuple(examples.get("flag") or []),
+                        examples_pass=tuple(examples.get("pass") or []),
+                        source=file.name,
+                    )
+                )
+            except KeyError as missing:
+                raise RulebookError(f"{where}: missing key {missing}") from None
+    return tuple(rules)
+
+
+def _load_profiles(standards: dict[str, Any]) -> dict[str, tuple[Edition, ...]]:
+    profiles = {}
+    for name, spec in standards["profiles"].items():
+        editions = [
+            Edition(
+                id=e["id"],
+                label=e["label"],
+                short_label=e.get("short_label", e["label"]),
+                in_force_from=_as_date(e["in_force_from"]),
+                in_force_to=_as_date(e.get("in_force_to")),
+                url=e.get("url"),
+            )
+            for e in spec["editions"]
+        ]
+        profiles[name] = tuple(sorted(editions, key=lambda e: e.in_force_from))
+    return profiles
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _check(book: Rulebook) -> None:
+    """Refuse a rulebook that refers to things it does not define."""
+    seen: set[str] = set()
+    for rule in book.rules:
+        where = f"{rule.source}:{rule.id}"
+        if rule.id in seen:
+            raise RulebookError(f"{where}: duplicate rule id")
+        seen.add(rule.id)
+        if rule.category not in book.categories:
+            raise RulebookError(f"{where}: unknown category {rule.category!r}")
+        if rule.severity not in book.severities:
+            raise RulebookError(f"{where}: unknown severity {rule.severity!r}")
+        if rule.guidance_action not in book.actions:
+            raise RulebookError(f"{where}: unknown guidance action {rule.guidance_action!r}")
+        named = [p.value for p in rule.match if p.kind == "signal"]
+        for requirement in rule.requires:
+            named += list(requirement.signals) + list(requirement.weights)
+        named += [s.signal for s in rule.unless]
+        for name in named:
+            if name not in book.signals:
+                raise RulebookError(f"{where}: unknown signal {name!r}")

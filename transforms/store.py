@@ -1,0 +1,293 @@
+"""Every write to the DuckDB store, each unit of work in one transaction.
+
+An archive's posts and its archive row commit together; a scoring chunk's findings and its
+scored_posts marks commit together. A crash at any point leaves either all of a unit or none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from transforms.roster import Roster
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# -- roster ---------------------------------------------------------------------------------------
+
+
+def apply_roster(con: duckdb.DuckDBPyConnection, roster: Roster, today: date) -> None:
+    """Upsert people, teams and handles. A person who changed team gets a new membership from
+    `team_since` (or today); the old one is closed, so history keeps its team."""
+    with transaction(con):
+        con.register("roster_teams", roster.teams)
+        con.register("roster_people", roster.people)
+        con.register("roster_accounts", roster.accounts)
+        con.execute("""
+            INSERT INTO teams SELECT team_id, name, parent_id FROM roster_teams
+            ON CONFLICT (team_id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id
+        """)
+        con.execute("""
+            INSERT INTO people SELECT person_id, display_name, role, regulator FROM roster_people
+            ON CONFLICT (person_id) DO UPDATE SET display_name = excluded.display_name,
+                role = excluded.role, regulator = excluded.regulator
+        """)
+        con.execute("""
+            DELETE FROM accounts WHERE person_id IN (SELECT person_id FROM roster_people)
+               OR (platform, handle) IN (SELECT platform, handle FROM roster_accounts)
+        """)
+        con.execute("INSERT INTO accounts SELECT platform, handle, person_id FROM roster_accounts")
+        for person in roster.people.iter_rows(named=True):
+            _move_if_needed(con, person["person_id"], person["team_id"], person["team_since"], today)
+        for name in ("roster_teams", "roster_people", "roster_accounts"):
+            con.unregister(name)
+
+
+def _move_if_needed(
+    con: duckdb.DuckDBPyConnection, person_id: str, team_id: str, since: date, today: date
+) -> None:
+    current = con.execute(
+        "SELECT team_id, valid_from FROM team_memberships WHERE person_id = ? AND valid_to IS NULL",
+        [person_id],
+    ).fetchone()
+    if current and current[0] == team_id:
+        return
+    start = since
+    if current:
+        start = since if since > current[1] else today
+        con.execute(
+            "UPDATE team_memberships SET valid_to = ? WHERE person_id = ? AND valid_to IS NULL",
+            [start, person_id],
+        )
+    con.execute(
+        "INSERT INTO team_memberships VALUES (?, ?, ?, NULL)", [person_id, team_id, start]
+    )
+
+
+def person_for_account(con: duckdb.DuckDBPyConnection, platform: str, handle: str) -> str | None:
+    row = con.execute(
+        "SELECT person_id FROM accounts WHERE platform = ? AND handle = ?", [platform, handle]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def person_exists(con: duckdb.DuckDBPyConnection, person_id: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM people WHERE person_id = ?", [person_id]).fetchone())
+
+
+# -- archives and posts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveMeta:
+    sha256: str
+    file_name: str
+    platform: str | None
+    layout: str | None
+    person_id: str | None
+    account_handle: str | None
+
+
+def archive_status(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    row = con.execute("SELECT status FROM archives WHERE sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class PostChanges:
+    added: int
+    edited: int
+    unchanged: int
+    gone: int  # stored posts of this account that the newer export no longer holds
+
+
+def store_archive_posts(
+    con: duckdb.DuckDBPyConnection,
+    meta: ArchiveMeta,
+    posts: pl.DataFrame,
+    coverage: dict[str, Any],
+    validation: dict[str, Any],
+) -> PostChanges:
+    """Add new posts, update edited ones, mark vanished ones, and record the archive: at once."""
+    now = utc_now()
+    with transaction(con):
+        con.register("batch", posts)
+        added = _count(con, "SELECT count(*) FROM batch b ANTI JOIN posts p USING (platform, post_id)")
+        edited = _count(con, """SELECT count(*) FROM batch b JOIN posts p USING (platform, post_id)
+                                WHERE p.text_sha256 <> b.text_sha256""")
+        con.execute(
+            """INSERT INTO posts
+               SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
+                      b.text_sha256, b.visibility, b.url, b.in_reply_to, b.like_count,
+                      b.repost_count, ?, ?, true
+               FROM batch b ANTI JOIN posts p USING (platform, post_id)""",
+            [meta.sha256, now],
+        )
+        con.execute(
+            """UPDATE posts SET text = b.text, text_sha256 = b.text_sha256, kind = b.kind,
+                   visibility = b.visibility, like_count = b.like_count,
+                   repost_count = b.repost_count, archive_sha256 = ?, present = true
+               FROM batch b
+               WHERE posts.platform = b.platform AND posts.post_id = b.post_id
+                 AND (posts.text_sha256 <> b.text_sha256 OR NOT posts.present)""",
+            [meta.sha256],
+        )
+        gone = 0
+        if meta.person_id is not None and posts.height:
+            gone = _count(con, *_vanished("count(*)", meta.person_id))
+            sql, params = _vanished("platform, post_id", meta.person_id)
+            con.execute(
+                f"UPDATE posts SET present = false WHERE (platform, post_id) IN ({sql})", params
+            )
+        con.unregister("batch")
+        _insert_archive(con, meta, "ingested", None, coverage, validation, now)
+    return PostChanges(added, edited, posts.height - added - edited, gone)
+
+
+def _vanished(select: str, person_id: str) -> tuple[str, list[Any]]:
+    """Stored posts of the person on the batch's platforms, within the batch's time span,
+    that the batch no longer holds: the person deleted them."""
+    sql = f"""SELECT {select} FROM posts p
+              WHERE p.person_id = ? AND p.present
+                AND p.platform IN (SELECT DISTINCT platform FROM batch)
+                AND p.created_at <= (SELECT max(created_at) FROM batch)
+                AND NOT EXISTS (SELECT 1 FROM batch b
+                                WHERE b.platform = p.platform AND b.post_id = p.post_id)"""
+    return sql, [person_id]
+
+
+def store_rejected_archive(
+    con: duckdb.DuckDBPyConnection,
+    meta: ArchiveMeta,
+    status: str,
+    reason: str,
+    coverage: dict[str, Any] | None = None,
+    validation: dict[str, Any] | None = None,
+) -> None:
+    """Record a quarantined or failed archive; none of its posts are stored."""
+    with transaction(con):
+        con.execute("DELETE FROM archives WHERE sha256 = ? AND status <> 'ingested'", [meta.sha256])
+        _insert_archive(con, meta, status, reason, coverage or {}, validation or {}, utc_now())
+
+
+def _insert_archive(
+    con: duckdb.DuckDBPyConnection,
+    meta: ArchiveMeta,
+    status: str,
+    reason: str | None,
+    coverage: dict[str, Any],
+    validation: dict[str, Any],
+    now: datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO archives VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            meta.sha256,
+            meta.file_name,
+            meta.platform,
+            meta.layout,
+            meta.person_id,
+            meta.account_handle,
+            status,
+            reason,
+            coverage.get("records_read"),
+            coverage.get("records_stored"),
+            json.dumps(coverage),
+            json.dumps(validation),
+            now,
+        ],
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> int:
+    return int(con.execute(sql, params or []).fetchone()[0])
+
+
+# -- scoring --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreChanges:
+    posts: int
+    added: int  # findings never seen before
+    retired: int  # findings the current rulebook or text no longer produces
+
+
+def store_scored_chunk(
+    con: duckdb.DuckDBPyConnection, posts: pl.DataFrame, findings: pl.DataFrame, version: str
+) -> ScoreChanges:
+    """Replace the active findings of these posts with the new ones and mark them scored."""
+    now = utc_now()
+    with transaction(con):
+        con.register("chunk_posts", posts.select("platform", "post_id", "text_sha256"))
+        con.register("chunk_findings", findings)
+        added = _count(con, "SELECT count(*) FROM chunk_findings n ANTI JOIN findings f "
+                            "USING (finding_id)")
+        retired = _count(con, """SELECT count(*) FROM findings f
+            WHERE f.active AND (f.platform, f.post_id) IN (SELECT platform, post_id FROM chunk_posts)
+              AND f.finding_id NOT IN (SELECT finding_id FROM chunk_findings)""")
+        con.execute(
+            """UPDATE findings SET active = false, retired_at = ?
+               WHERE active AND (platform, post_id) IN (SELECT platform, post_id FROM chunk_posts)
+                 AND finding_id NOT IN (SELECT finding_id FROM chunk_findings)""",
+            [now],
+        )
+        con.execute(
+            """INSERT INTO findings
+               SELECT finding_id, platform, post_id, person_id, rule_id, ?, category, severity,
+                      confidence, start_char, end_char, spans::JSON, excerpt, message, guidance,
+                      standard, post_created_at, true, ?, NULL
+               FROM chunk_findings
+               ON CONFLICT (finding_id) DO UPDATE SET
+                   rulebook_version = excluded.rulebook_version, severity = excluded.severity,
+                   confidence = excluded.confidence, message = excluded.message,
+                   guidance = excluded.guidance, standard = excluded.standard,
+                   category = excluded.category, active = true, retired_at = NULL""",
+            [version, now],
+        )
+        con.execute(
+            """INSERT INTO scored_posts SELECT platform, post_id, ?, text_sha256, ? FROM chunk_posts
+               ON CONFLICT DO UPDATE SET text_sha256 = excluded.text_sha256,
+                                         scored_at = excluded.scored_at""",
+            [version, now],
+        )
+        con.unregister("chunk_posts")
+        con.unregister("chunk_findings")
+    return ScoreChanges(posts.height, added, retired)
+
+
+# -- runs -----------------------------------------------------------------------------------------
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str) -> None:
+    con.execute("INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)", [run_id, flow, utc_now()])
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, Any]
+) -> None:
+    con.execute(
+        "UPDATE runs SET ended_at = ?, status = ?, counts = ? WHERE run_id = ?",
+        [utc_now(), status, json.dumps(counts, default=str), run_id],
+    )

@@ -1,0 +1,45 @@
+"""Figures that describe the store: used by run summaries, the demo and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+# A finding counts for the team the person was in when they posted.
+FINDINGS_WITH_TEAM = """
+    SELECT f.*, m.team_id
+    FROM findings f
+    LEFT JOIN team_memberships m
+      ON m.person_id = f.person_id
+     AND m.valid_from <= f.post_created_at::DATE
+     AND (m.valid_to IS NULL OR f.post_created_at::DATE < m.valid_to)
+    WHERE f.active
+"""
+
+
+def store_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """People, posts and active findings by category, severity and team."""
+
+    def scalar(sql: str) -> int:
+        return int(con.execute(sql).fetchone()[0])
+
+    def grouped(column: str) -> dict[str, int]:
+        rows = con.execute(
+            f"SELECT coalesce({column}, 'unassigned'), count(*) FROM ({FINDINGS_WITH_TEAM}) "
+            f"GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        return {str(k): int(v) for k, v in rows}
+
+    return {
+        "people": scalar("SELECT count(*) FROM people"),
+        "teams": scalar("SELECT count(*) FROM teams WHERE team_id IN "
+                        "(SELECT team_id FROM team_memberships)"),
+        "archives": scalar("SELECT count(*) FROM archives WHERE status = 'ingested'"),
+        "quarantined": scalar("SELECT count(*) FROM archives WHERE status = 'quarantined'"),
+        "posts": scalar("SELECT count(*) FROM posts"),
+        "findings": scalar("SELECT count(*) FROM findings WHERE active"),
+        "by_category": grouped("category"),
+        "by_severity": grouped("severity"),
+        "by_team": grouped("team_id"),
+    }
