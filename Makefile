@@ -18,6 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/socialaudit rules lint
 	$(BIN)/socialaudit rules test
 	$(BIN)/pytest
 

@@ -64,13 +64,16 @@ def ingest(
 
 def _print_ingest_result(result: dict[str, Any]) -> None:
     status = result["status"]
-    typer.echo(f"{result['file_name']}: {status}" + (f" ({result['reason']})" if result["reason"] else ""))
+    typer.echo(
+        f"{result['file_name']}: {status}" + (f" ({result['reason']})" if result["reason"] else "")
+    )
     if status != "ingested":
         return
     coverage = result["coverage"]
     changes = result["changes"]
     typer.echo(
-        f"  {result['platform']} [{result['layout']}] person={result['person_id'] or 'unassigned'}: "
+        f"  {result['platform']} [{result['layout']}] "
+        f"person={result['person_id'] or 'unassigned'}: "
         f"read {coverage['records_read']}, stored {coverage['records_stored']} "
         f"(new {changes['added']}, edited {changes['edited']}, gone {changes['gone']})"
     )
@@ -121,13 +124,19 @@ def demo(db: DbOption = None) -> None:
     typer.echo(f"  archives    {totals['archives']} ingested, {totals['quarantined']} quarantined")
     typer.echo(f"  posts       {totals['posts']}")
     typer.echo(f"  findings    {totals['findings']}")
-    for title, key in (("by category", "by_category"), ("by severity", "by_severity"),
-                       ("by team", "by_team")):
+    for title, key in (
+        ("by category", "by_category"),
+        ("by severity", "by_severity"),
+        ("by team", "by_team"),
+    ):
         typer.echo(f"\n  {title}:")
         for name, count in totals[key].items():
             typer.echo(f"    {name:<28}{count:>5}")
     typer.echo(f"\nThis run: {json.dumps(result['counts'])}")
-    typer.echo("\nOpen the dashboard:  .venv/bin/socialaudit dashboard   (sample users: data/sample/users.yaml)")
+    typer.echo(
+        "\nOpen the dashboard:  .venv/bin/socialaudit dashboard"
+        "   (sample users: data/sample/users.yaml)"
+    )
 
 
 @app.command()
@@ -152,7 +161,9 @@ def check(
         typer.echo("No findings: nothing in this text breaks the rulebook.")
         return
     for finding in findings:
-        typer.echo(f"[{finding.severity.upper()}] {finding.title} ({finding.rule_id}, {finding.category})")
+        typer.echo(
+            f"[{finding.severity.upper()}] {finding.title} ({finding.rule_id}, {finding.category})"
+        )
         typer.echo(f"  matched: {', '.join(repr(text[s:e]) for s, e in finding.spans)}")
         typer.echo(f"  why: {finding.message}")
         typer.echo(f"  what to do: {finding.guidance}")
@@ -185,9 +196,19 @@ def dashboard(
 
     env = dict(os.environ, SOCIALAUDIT_DB=_db(db))
     app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path),
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     raise typer.Exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
 
 
@@ -212,7 +233,9 @@ def roster_import(
     con = database.connect(_db(db))
     apply_roster(con, roster, date.today())
     con.close()
-    typer.echo(f"{file.name}: {roster.people.height} people in {roster.teams.height} teams imported")
+    typer.echo(
+        f"{file.name}: {roster.people.height} people in {roster.teams.height} teams imported"
+    )
 
 
 @rules_app.command("test")
@@ -226,6 +249,53 @@ def rules_test() -> None:
     typer.echo(f"{outcome.passed} passed, {len(outcome.failures)} failed")
     if outcome.failures:
         raise typer.Exit(1)
+
+
+@rules_app.command("lint")
+def rules_lint() -> None:
+    """Refuse rules that target identity, belief or political view, or lack examples."""
+    from transforms.scoring.lint import lint_rulebook
+
+    problems = lint_rulebook()
+    for problem in problems:
+        typer.echo(f"LINT {problem}")
+    typer.echo(f"{len(problems)} problems")
+    if problems:
+        raise typer.Exit(1)
+
+
+@rules_app.command("eval")
+def rules_eval(
+    labelled: Annotated[
+        Path | None, typer.Argument(help="JSONL of {id, text, categories}.")
+    ] = None,
+    show_errors: Annotated[bool, typer.Option(help="List false positives and negatives.")] = True,
+) -> None:
+    """Precision, recall and F1 per category and per rule on a labelled set."""
+    from socialaudit.settings import rules_dir
+    from transforms.scoring.engine import Scorer
+    from transforms.scoring.evaluation import evaluate, load_labelled
+
+    path = labelled or rules_dir() / "eval" / "posts.jsonl"
+    items = load_labelled(path)
+    result = evaluate(Scorer.load(), items)
+    typer.echo(f"{path.name}: {result.posts} posts\n")
+    typer.echo(f"{'category':<24}{'prec':>7}{'recall':>8}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}")
+    for name, s in [*result.by_category.items(), ("MICRO", result.micro)]:
+        typer.echo(
+            f"{name:<24}{s.precision:>7.3f}{s.recall:>8.3f}{s.f1:>7.3f}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
+        )
+    typer.echo(f"\n{'rule':<24}{'prec':>7}{'tp':>5}{'fp':>5}")
+    for rule_id, s in result.by_rule.items():
+        typer.echo(f"{rule_id:<24}{s.precision:>7.3f}{s.tp:>5}{s.fp:>5}")
+    if show_errors:
+        by_id = {str(item["id"]): str(item["text"]) for item in items}
+        typer.echo("\nfalse positives:")
+        for post_id, category, rule_id in result.false_positives:
+            typer.echo(f"  {post_id} {rule_id} ({category}): {by_id[post_id][:140]!r}")
+        typer.echo("\nfalse negatives:")
+        for post_id, category in result.false_negatives:
+            typer.echo(f"  {post_id} {category}: {by_id[post_id][:140]!r}")
 
 
 if __name__ == "__main__":

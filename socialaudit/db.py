@@ -28,7 +28,8 @@ def _migrations() -> list[tuple[int, str]]:
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration newer than the stored schema version; returns the new version."""
     con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
     )
     current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
     for version, sql in _migrations():

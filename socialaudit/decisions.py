@@ -73,7 +73,8 @@ def record_decision(
         before = current_status(con, finding_id)
         con.execute("BEGIN TRANSACTION")
         con.execute(
-            "INSERT INTO reviews VALUES (?, ?, ?, ?, ?)", [finding_id, decision, reviewer, note, now]
+            "INSERT INTO reviews VALUES (?, ?, ?, ?, ?)",
+            [finding_id, decision, reviewer, note, now],
         )
         con.execute(
             "INSERT INTO audit_log VALUES (?, ?, 'review', ?, ?, ?, ?)",

@@ -78,7 +78,9 @@ class ExportFiles:
                 continue
             name = _safe_member_name(self.path.name, info.filename)
             if info.flag_bits & 0x1:
-                raise ArchiveError(f"{self.path.name}: encrypted member {name!r}; export unencrypted")
+                raise ArchiveError(
+                    f"{self.path.name}: encrypted member {name!r}; export unencrypted"
+                )
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise ArchiveError(f"{self.path.name}: symbolic link member {name!r} refused")
             if info.file_size > MAX_MEMBER_BYTES:
@@ -101,7 +103,9 @@ class ExportFiles:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile as error:
-            raise ArchiveError(f"{self.path.name}: nested {inner.name!r} is not a zip ({error})") from None
+            raise ArchiveError(
+                f"{self.path.name}: nested {inner.name!r} is not a zip ({error})"
+            ) from None
         self._zip = archive
         self._index_zip(archive)
         if outer is not None:
@@ -136,7 +140,9 @@ class ExportFiles:
         try:
             return self.read_bytes(name).decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ArchiveError(f"{self.path.name}: {name} is not valid UTF-8 ({error.reason})") from None
+            raise ArchiveError(
+                f"{self.path.name}: {name} is not valid UTF-8 ({error.reason})"
+            ) from None
 
     def close(self) -> None:
         if self._zip is not None:

@@ -147,15 +147,43 @@ def ingest_export(
         if not report.success:
             failed = ", ".join(f"{f['expectation']}({f['column']})" for f in report.failures)
             store.store_rejected_archive(
-                con, meta, "quarantined", f"failed expectations: {failed}", coverage,
+                con,
+                meta,
+                "quarantined",
+                f"failed expectations: {failed}",
+                coverage,
                 report.as_dict(),
             )
-            return IngestResult(path.name, sha256, "quarantined", f"failed expectations: {failed}",
-                                parsed.platform, parsed.layout, owner, coverage)
+            return IngestResult(
+                path.name,
+                sha256,
+                "quarantined",
+                f"failed expectations: {failed}",
+                parsed.platform,
+                parsed.layout,
+                owner,
+                coverage,
+            )
         changes = store.store_archive_posts(con, meta, posts, coverage, report.as_dict())
     except Rejected as rejected:
         store.store_rejected_archive(con, meta, "quarantined", str(rejected))
-        return IngestResult(path.name, sha256, "quarantined", str(rejected),
-                            meta.platform, meta.layout, meta.person_id)
-    return IngestResult(path.name, sha256, "ingested", None, parsed.platform, parsed.layout,
-                        owner, coverage, changes)
+        return IngestResult(
+            path.name,
+            sha256,
+            "quarantined",
+            str(rejected),
+            meta.platform,
+            meta.layout,
+            meta.person_id,
+        )
+    return IngestResult(
+        path.name,
+        sha256,
+        "ingested",
+        None,
+        parsed.platform,
+        parsed.layout,
+        owner,
+        coverage,
+        changes,
+    )

@@ -83,7 +83,9 @@ def read_roster(path: Path) -> Roster:
                     continue
                 owner = seen_handles.get((platform, handle))
                 if owner and owner != person:
-                    problems.append(f"line {line}: {platform} handle {handle} also belongs to {owner}")
+                    problems.append(
+                        f"line {line}: {platform} handle {handle} also belongs to {owner}"
+                    )
                 seen_handles[(platform, handle)] = person
                 accounts.append({"platform": platform, "handle": handle, "person_id": person})
     if problems:
@@ -91,8 +93,9 @@ def read_roster(path: Path) -> Roster:
     return Roster(
         people=pl.DataFrame(people),
         teams=_teams(p["team_id"] for p in people),
-        accounts=pl.DataFrame(accounts, schema={"platform": pl.String, "handle": pl.String,
-                                                "person_id": pl.String}).unique(),
+        accounts=pl.DataFrame(
+            accounts, schema={"platform": pl.String, "handle": pl.String, "person_id": pl.String}
+        ).unique(),
     )
 
 
@@ -105,5 +108,7 @@ def _teams(team_ids: object) -> pl.DataFrame:
             path = "/".join(parts[:depth])
             parent = "/".join(parts[: depth - 1]) or None
             teams[path] = {"team_id": path, "name": parts[depth - 1], "parent_id": parent}
-    return pl.DataFrame(list(teams.values()), schema={"team_id": pl.String, "name": pl.String,
-                                                      "parent_id": pl.String})
+    return pl.DataFrame(
+        list(teams.values()),
+        schema={"team_id": pl.String, "name": pl.String, "parent_id": pl.String},
+    )

@@ -65,7 +65,10 @@ def score_posts(scorer: Scorer, posts: pl.DataFrame) -> pl.DataFrame:
             rows.append(
                 {
                     "finding_id": finding_id(
-                        post["platform"], post["post_id"], post["text_sha256"], f.rule_id,
+                        post["platform"],
+                        post["post_id"],
+                        post["text_sha256"],
+                        f.rule_id,
                         f.matched_text,
                     ),
                     "platform": post["platform"],

@@ -59,7 +59,9 @@ def apply_roster(con: duckdb.DuckDBPyConnection, roster: Roster, today: date) ->
         """)
         con.execute("INSERT INTO accounts SELECT platform, handle, person_id FROM roster_accounts")
         for person in roster.people.iter_rows(named=True):
-            _move_if_needed(con, person["person_id"], person["team_id"], person["team_since"], today)
+            _move_if_needed(
+                con, person["person_id"], person["team_id"], person["team_since"], today
+            )
         for name in ("roster_teams", "roster_people", "roster_accounts"):
             con.unregister(name)
 
@@ -80,9 +82,7 @@ def _move_if_needed(
             "UPDATE team_memberships SET valid_to = ? WHERE person_id = ? AND valid_to IS NULL",
             [start, person_id],
         )
-    con.execute(
-        "INSERT INTO team_memberships VALUES (?, ?, ?, NULL)", [person_id, team_id, start]
-    )
+    con.execute("INSERT INTO team_memberships VALUES (?, ?, ?, NULL)", [person_id, team_id, start])
 
 
 def person_for_account(con: duckdb.DuckDBPyConnection, platform: str, handle: str) -> str | None:
@@ -133,9 +133,14 @@ def store_archive_posts(
     now = utc_now()
     with transaction(con):
         con.register("batch", posts)
-        added = _count(con, "SELECT count(*) FROM batch b ANTI JOIN posts p USING (platform, post_id)")
-        edited = _count(con, """SELECT count(*) FROM batch b JOIN posts p USING (platform, post_id)
-                                WHERE p.text_sha256 <> b.text_sha256""")
+        added = _count(
+            con, "SELECT count(*) FROM batch b ANTI JOIN posts p USING (platform, post_id)"
+        )
+        edited = _count(
+            con,
+            """SELECT count(*) FROM batch b JOIN posts p USING (platform, post_id)
+                                WHERE p.text_sha256 <> b.text_sha256""",
+        )
         con.execute(
             """INSERT INTO posts
                SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
@@ -242,11 +247,16 @@ def store_scored_chunk(
     with transaction(con):
         con.register("chunk_posts", posts.select("platform", "post_id", "text_sha256"))
         con.register("chunk_findings", findings)
-        added = _count(con, "SELECT count(*) FROM chunk_findings n ANTI JOIN findings f "
-                            "USING (finding_id)")
-        retired = _count(con, """SELECT count(*) FROM findings f
-            WHERE f.active AND (f.platform, f.post_id) IN (SELECT platform, post_id FROM chunk_posts)
-              AND f.finding_id NOT IN (SELECT finding_id FROM chunk_findings)""")
+        added = _count(
+            con, "SELECT count(*) FROM chunk_findings n ANTI JOIN findings f USING (finding_id)"
+        )
+        retired = _count(
+            con,
+            """SELECT count(*) FROM findings f
+            WHERE f.active
+              AND (f.platform, f.post_id) IN (SELECT platform, post_id FROM chunk_posts)
+              AND f.finding_id NOT IN (SELECT finding_id FROM chunk_findings)""",
+        )
         con.execute(
             """UPDATE findings SET active = false, retired_at = ?
                WHERE active AND (platform, post_id) IN (SELECT platform, post_id FROM chunk_posts)
@@ -281,7 +291,9 @@ def store_scored_chunk(
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str) -> None:
-    con.execute("INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)", [run_id, flow, utc_now()])
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)", [run_id, flow, utc_now()]
+    )
 
 
 def finish_run(

@@ -33,8 +33,9 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
     return {
         "people": scalar("SELECT count(*) FROM people"),
-        "teams": scalar("SELECT count(*) FROM teams WHERE team_id IN "
-                        "(SELECT team_id FROM team_memberships)"),
+        "teams": scalar(
+            "SELECT count(*) FROM teams WHERE team_id IN (SELECT team_id FROM team_memberships)"
+        ),
         "archives": scalar("SELECT count(*) FROM archives WHERE status = 'ingested'"),
         "quarantined": scalar("SELECT count(*) FROM archives WHERE status = 'quarantined'"),
         "posts": scalar("SELECT count(*) FROM posts"),

@@ -138,7 +138,9 @@ class Scorer:
     def version(self) -> str:
         return self.rulebook.version
 
-    def score(self, text: str, when: date | None = None, profile: str | None = None) -> list[Finding]:
+    def score(
+        self, text: str, when: date | None = None, profile: str | None = None
+    ) -> list[Finding]:
         return next(self.score_many([text], [when], [profile]))
 
     def score_many(
@@ -171,7 +173,8 @@ class Scorer:
                             needed[requirement.model].append(i)
         result: list[dict[str, float]] = [{} for _ in docs]
         for model, indices in needed.items():
-            for i, p in zip(indices, self._models.predict(model, [docs[i].text for i in indices])):
+            texts = [docs[i].text for i in indices]
+            for i, p in zip(indices, self._models.predict(model, texts), strict=True):
                 result[i][model] = p
         return result
 

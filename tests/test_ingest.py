@@ -1,0 +1,176 @@
+"""Ingesting exports into the store: idempotent, incremental, validated, and owned."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from socialaudit import db
+from tests.x_export import tweet, write_x_export
+from transforms.ingest import ingest_export
+from transforms.roster import RosterError, read_roster
+from transforms.store import apply_roster
+
+ROSTER = """person_id,display_name,team,role,regulator,twitter
+p1,Alex Doe,acute/emergency,paramedic,hcpc,alexdoe
+p2,Sam Roe,community/physio,physiotherapist,hcpc,@SamRoe
+"""
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = db.connect(tmp_path / "test.duckdb")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    apply_roster(connection, read_roster(roster), date(2025, 1, 1))
+    yield connection
+    connection.close()
+
+
+def posts(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return con.execute(
+        "SELECT post_id, person_id, kind, text, present FROM posts ORDER BY post_id"
+    ).fetchall()
+
+
+def test_ingest_then_reingest_changes_nothing(con, tmp_path: Path) -> None:
+    export = write_x_export(
+        tmp_path / "x1",
+        "alexdoe",
+        [
+            tweet("1", "First post &amp; more", datetime(2024, 1, 2, 10)),
+            tweet("2", "RT @someone: not mine", datetime(2024, 1, 3, 10)),
+        ],
+    )
+    first = ingest_export(con, export)
+    assert first.status == "ingested" and first.person_id == "p1"
+    assert first.coverage["records_read"] == 2 and first.coverage["skipped"] == {"repost": 1}
+    assert posts(con) == [("1", "p1", "post", "First post & more", True)]
+    before = con.execute("SELECT * FROM posts").fetchall()
+    second = ingest_export(con, export)
+    assert second.status == "duplicate"
+    assert con.execute("SELECT * FROM posts").fetchall() == before
+    assert con.execute("SELECT count(*) FROM archives").fetchone()[0] == 1
+
+
+def test_newer_export_adds_new_updates_edited_and_marks_deleted(con, tmp_path: Path) -> None:
+    ingest_export(
+        con,
+        write_x_export(
+            tmp_path / "old",
+            "alexdoe",
+            [
+                tweet("1", "keeps", datetime(2024, 1, 1)),
+                tweet("2", "will be edited", datetime(2024, 1, 2)),
+                tweet("3", "will be deleted", datetime(2024, 1, 3)),
+            ],
+        ),
+    )
+    result = ingest_export(
+        con,
+        write_x_export(
+            tmp_path / "new",
+            "alexdoe",
+            [
+                tweet("1", "keeps", datetime(2024, 1, 1)),
+                tweet("2", "was edited", datetime(2024, 1, 2)),
+                tweet("4", "brand new", datetime(2024, 2, 1)),
+            ],
+        ),
+    )
+    assert result.changes is not None
+    assert (
+        result.changes.added,
+        result.changes.edited,
+        result.changes.unchanged,
+        result.changes.gone,
+    ) == (1, 1, 1, 1)
+    assert posts(con) == [
+        ("1", "p1", "post", "keeps", True),
+        ("2", "p1", "post", "was edited", True),
+        ("3", "p1", "post", "will be deleted", False),
+        ("4", "p1", "post", "brand new", True),
+    ]
+
+
+def test_unknown_handle_is_stored_unassigned(con, tmp_path: Path) -> None:
+    result = ingest_export(
+        con, write_x_export(tmp_path / "x", "stranger", [tweet("9", "hello", datetime(2024, 1, 1))])
+    )
+    assert result.status == "ingested" and result.person_id is None
+
+
+def test_export_of_someone_else_is_quarantined(con, tmp_path: Path) -> None:
+    result = ingest_export(
+        con,
+        write_x_export(tmp_path / "x", "samroe", [tweet("9", "hello", datetime(2024, 1, 1))]),
+        person_id="p1",
+    )
+    assert result.status == "quarantined"
+    assert "belongs to p2, not p1" in (result.reason or "")
+    assert posts(con) == []
+    status, reason = con.execute("SELECT status, reason FROM archives").fetchone()
+    assert status == "quarantined" and "belongs to p2" in reason
+
+
+def test_batch_failing_expectations_is_quarantined_whole(con, tmp_path: Path) -> None:
+    result = ingest_export(
+        con,
+        write_x_export(
+            tmp_path / "x",
+            "alexdoe",
+            [
+                tweet("1", "fine", datetime(2024, 1, 1)),
+                tweet("2", "from the future", datetime(2099, 1, 1)),
+            ],
+        ),
+    )
+    assert result.status == "quarantined"
+    assert "expect_column_values_to_be_between(created_at_epoch)" in (result.reason or "")
+    assert posts(con) == []
+    validation = json.loads(con.execute("SELECT validation FROM archives").fetchone()[0])
+    assert validation["failures"][0]["unexpected_count"] == 1
+
+
+def test_unrecognised_export_is_quarantined_naming_what_was_found(con, tmp_path: Path) -> None:
+    folder = tmp_path / "holiday-photos"
+    folder.mkdir()
+    (folder / "beach.jpg").write_bytes(b"\xff\xd8")
+    result = ingest_export(con, folder)
+    assert result.status == "quarantined"
+    assert "not a recognised export (found: beach.jpg)" in (result.reason or "")
+
+
+def test_roster_problems_are_all_reported(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER + "p3,Kim,,nurse,nmc,alexdoe\np1,Again,acute/emergency,x,abc,\n")
+    with pytest.raises(RosterError) as error:
+        read_roster(roster)
+    problems = " | ".join(error.value.problems)
+    assert "p3 has no team" in problems
+    assert "twitter handle alexdoe also belongs to p1" in problems
+    assert "person p1 listed twice" in problems and "unknown regulator 'abc'" in problems
+
+
+def test_moving_team_keeps_history(con, tmp_path: Path) -> None:
+    roster = tmp_path / "moved.csv"
+    roster.write_text(ROSTER.replace("p1,Alex Doe,acute/emergency", "p1,Alex Doe,acute/ward-7"))
+    apply_roster(con, read_roster(roster), date(2025, 6, 1))
+    rows = pl.from_records(
+        con.execute(
+            "SELECT team_id, valid_from, valid_to FROM team_memberships "
+            "WHERE person_id = 'p1' ORDER BY valid_from"
+        ).fetchall(),
+        orient="row",
+    )
+    assert rows.rows() == [
+        ("acute/emergency", date(1900, 1, 1), date(2025, 6, 1)),
+        ("acute/ward-7", date(2025, 6, 1), None),
+    ]
+    teams = {r[0] for r in con.execute("SELECT team_id FROM teams").fetchall()}
+    assert {"acute", "acute/emergency", "acute/ward-7", "community", "community/physio"} <= teams
