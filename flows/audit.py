@@ -43,15 +43,18 @@ def record_run(db_path: str, run_id: str, status: str | None, counts: dict[str, 
         con.close()
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def summarise_and_publish(db_path: str) -> dict[str, Any]:
-    con = db.connect(db_path, read_only=False)
+@task(cache_policy=NO_CACHE)
+def summarise(db_path: str) -> dict[str, Any]:
+    con = db.connect(db_path)
     try:
-        summary = store_summary(con)
+        return store_summary(con)
     finally:
         con.close()
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def publish(db_path: str) -> None:
     publish_serving_copy(Path(db_path))
-    return summary
 
 
 @flow(name="audit")
@@ -66,7 +69,7 @@ def audit(db_path: str, inbox: str, roster: str | None = None) -> dict[str, Any]
         for export in find_exports(Path(inbox))
     ]
     scoring = score(db_path)
-    totals = summarise_and_publish(db_path)
+    totals = summarise(db_path)
     counts = {
         "archives_seen": len(results),
         "archives_ingested": sum(r["status"] == "ingested" for r in results),
@@ -79,4 +82,5 @@ def audit(db_path: str, inbox: str, roster: str | None = None) -> dict[str, Any]
         "rulebook_version": scoring["rulebook_version"],
     }
     record_run(db_path, run_id, "completed", counts)
+    publish(db_path)
     return {"run_id": run_id, "counts": counts, "archives": results, "totals": totals}

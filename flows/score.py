@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from prefect import flow, task
@@ -12,13 +11,20 @@ from socialaudit import db
 from transforms import store
 from transforms.score import pending_posts, score_posts
 from transforms.scoring.engine import Scorer
+from transforms.scoring.rulebook import load_rulebook
 
 CHUNK_SIZE = 5000
 
 
-@cache
+_SCORERS: dict[str, Scorer] = {}
+
+
 def _scorer() -> Scorer:
-    return Scorer.load()
+    """The scorer for the rulebook as it is now; compiled once per rulebook version."""
+    rulebook = load_rulebook()
+    if rulebook.version not in _SCORERS:
+        _SCORERS[rulebook.version] = Scorer(rulebook)
+    return _SCORERS[rulebook.version]
 
 
 @task(cache_policy=NO_CACHE, timeout_seconds=3600)
