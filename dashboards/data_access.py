@@ -2,12 +2,17 @@
 
 The nightly run holds the main database's write lock, and DuckDB lets no other process open a file
 while a writer has it. So the dashboard never opens the main database: it reads the serving copy
-the audit republishes after each commit, plus the decisions file (read-only) for each finding's
-review status, and closes both after every page run.
+the audit republishes after each commit, and takes a snapshot of the decisions file's reviews for
+each finding's status. Decisions are written only through `socialaudit.decisions`.
+
+DuckDB's file lock guards against other processes only, and every browser session is a thread of
+one process, so a process-wide lock keeps a session's snapshot from reading the decisions file
+while another session writes it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +23,8 @@ import duckdb
 from socialaudit import db, decisions
 from socialaudit.settings import decisions_db_path, default_db_path, serving_db_path
 
+_DECISIONS_LOCK = threading.Lock()
+
 
 class NoDatabaseYet(Exception):
     """There is nothing to show until an audit has published its serving copy."""
@@ -27,9 +34,8 @@ class NoDatabaseYet(Exception):
 def read_connection(
     main_db: Path | None = None, retries: int = 50
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The serving copy as the default catalog and the decisions file as `decisions`, both
-    read-only. Without a decisions file yet, `decisions` is an empty in-memory stand-in, so
-    queries need not care whether anyone has reviewed anything."""
+    """The serving copy, read-only, as the default catalog, and `decisions.reviews`, an in-memory
+    snapshot of every review so far (empty before the first)."""
     main_db = main_db or default_db_path()
     serving = serving_db_path(main_db)
     if not serving.exists():
@@ -41,22 +47,44 @@ def read_connection(
     try:
         _attach_read_only(con, serving, "serving", retries)
         con.execute("USE serving")
-        decisions_file = decisions_db_path(main_db)
-        if decisions_file.exists():
-            _attach_read_only(con, decisions_file, "decisions", retries)
-        else:
-            con.execute("ATTACH ':memory:' AS decisions")
-            con.execute("USE decisions")
-            con.execute(decisions.SCHEMA)
-            con.execute("USE serving")
+        _snapshot_reviews(con, decisions_db_path(main_db), retries)
         yield con
     finally:
         con.close()
 
 
-def _attach_read_only(
-    con: duckdb.DuckDBPyConnection, path: Path, alias: str, retries: int
+def _snapshot_reviews(con: duckdb.DuckDBPyConnection, path: Path, retries: int) -> None:
+    con.execute("ATTACH ':memory:' AS decisions")
+    con.execute("USE decisions")
+    con.execute(decisions.SCHEMA)
+    con.execute("USE serving")
+    if not path.exists():
+        return
+    with _DECISIONS_LOCK:
+        _attach_read_only(con, path, "decisions_file", retries)
+        con.execute("INSERT INTO decisions.reviews BY NAME SELECT * FROM decisions_file.reviews")
+        con.execute("DETACH decisions_file")
+
+
+def record_decision(
+    finding_id: str, decision: str, reviewer: str, note: str | None, main_db: Path | None = None
 ) -> None:
+    """`socialaudit.decisions.record_decision`, never while this process reads the file."""
+    with _DECISIONS_LOCK:
+        decisions.record_decision(
+            decisions_db_path(main_db or default_db_path()), finding_id, decision, reviewer, note
+        )
+
+
+def log_access(actor: str, action: str, subject: str, main_db: Path | None = None) -> None:
+    """`socialaudit.decisions.log_access`, never while this process reads the file."""
+    with _DECISIONS_LOCK:
+        decisions.log_access(
+            decisions_db_path(main_db or default_db_path()), actor, action, subject
+        )
+
+
+def _attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str, retries: int) -> None:
     """Attach a file read-only, waiting briefly while another process writes to it."""
     literal = str(path).replace("'", "''")
     for attempt in range(retries):

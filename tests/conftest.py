@@ -15,8 +15,9 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="socialaudit-prefe
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """One temporary Prefect server for every flow test (it costs ~10 s to start)."""
-    import flows  # noqa: F401  (applies the project's Prefect settings)
     from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (applies the project's Prefect settings)
 
     with prefect_test_harness(server_startup_timeout=90):
         yield

@@ -27,8 +27,7 @@ from socialaudit.decisions import record_decision
 from socialaudit.settings import decisions_db_path, serving_db_path
 
 HOSTILE_TEXT = (
-    "Bed 4 again <script>alert('x')</script> ![pixel](http://tracker.example/p.png) "
-    "**so** tired"
+    "Bed 4 again <script>alert('x')</script> ![pixel](http://tracker.example/p.png) **so** tired"
 )
 PASSWORDS = {"officer": "officer-pass", "lead7": "lead7-pass", "auditor": "auditor-pass"}
 
@@ -92,11 +91,15 @@ def _posts() -> list[tuple[str, str, datetime]]:
     posts = []
     for n in range(1, 13):
         person = f"p{n:02}"
-        posts += [(f"{person}-jan-1", person, datetime(2026, 1, 10, 9)),
-                  (f"{person}-jan-2", person, datetime(2026, 1, 20, 9))]
+        posts += [
+            (f"{person}-jan-1", person, datetime(2026, 1, 10, 9)),
+            (f"{person}-jan-2", person, datetime(2026, 1, 20, 9)),
+        ]
         if n <= 10:
-            posts += [(f"{person}-feb-1", person, datetime(2026, 2, 10, 9)),
-                      (f"{person}-feb-2", person, datetime(2026, 2, 20, 9))]
+            posts += [
+                (f"{person}-feb-1", person, datetime(2026, 2, 10, 9)),
+                (f"{person}-feb-2", person, datetime(2026, 2, 20, 9)),
+            ]
     for day in range(5):
         posts.append((f"p13-jan-{day + 1}", "p13", datetime(2026, 1, 5 + day, 12)))
         posts.append((f"p13-feb-{day + 1}", "p13", datetime(2026, 2, 2 + day, 12)))
@@ -114,22 +117,30 @@ def build(folder: Path) -> Path:
     main = folder / "socialaudit.duckdb"
     con = db.connect(main)
     con.executemany("INSERT INTO teams VALUES (?, ?, ?)", TEAMS)
-    con.executemany(
-        "INSERT INTO people VALUES (?, ?, 'paramedic', 'hcpc')", list(NAMES.items())
-    )
+    con.executemany("INSERT INTO people VALUES (?, ?, 'paramedic', 'hcpc')", list(NAMES.items()))
     con.executemany("INSERT INTO team_memberships VALUES (?, ?, ?, ?)", _memberships())
     archive = "a" * 64
     created = {}
     for post_id, person, at in _posts():
         text = _text(post_id)
         created[post_id] = at
-        url = "javascript:alert(1)" if post_id == "p01-jan-1" else f"https://social.example/{post_id}"
+        url = (
+            "javascript:alert(1)" if post_id == "p01-jan-1" else f"https://social.example/{post_id}"
+        )
         con.execute(
             "INSERT INTO posts (platform, post_id, person_id, created_at, kind, text, text_sha256,"
             " visibility, url, archive_sha256, first_seen_at, present)"
             " VALUES ('mastodon', ?, ?, ?, 'post', ?, ?, 'public', ?, ?, ?, true)",
-            [post_id, person, at, text, hashlib.sha256(text.encode()).hexdigest(), url, archive,
-             at],
+            [
+                post_id,
+                person,
+                at,
+                text,
+                hashlib.sha256(text.encode()).hexdigest(),
+                url,
+                archive,
+                at,
+            ],
         )
     for f in FINDINGS:
         text = _text(f.post_id)
@@ -139,9 +150,22 @@ def build(folder: Path) -> Path:
             " excerpt, message, standard, post_created_at, active, first_seen_at)"
             " VALUES (?, 'mastodon', ?, ?, ?, 'test+1', ?, ?, 0.9, ?, ?, ?, ?, ?,"
             " 'HCPC SCPE 2024 5.1', ?, ?, ?)",
-            [f.finding_id, f.post_id, f.person_id, f.rule_id, f.category, f.severity,
-             f.span[0], f.span[1], json.dumps([list(f.span)]), text,
-             f"{f.rule_id} message", created[f.post_id], f.active, created[f.post_id]],
+            [
+                f.finding_id,
+                f.post_id,
+                f.person_id,
+                f.rule_id,
+                f.category,
+                f.severity,
+                f.span[0],
+                f.span[1],
+                json.dumps([list(f.span)]),
+                text,
+                f"{f.rule_id} message",
+                created[f.post_id],
+                f.active,
+                created[f.post_id],
+            ],
         )
     con.execute(
         "INSERT INTO archives (sha256, file_name, platform, layout, person_id, account_handle,"

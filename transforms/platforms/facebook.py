@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 from transforms.archive import ExportFiles
+from transforms.platforms.generic import count_unknown_keys
 from transforms.platforms.meta_text import (
     Outcome,
     content_files,
-    count_unknown_keys,
     counted,
     ignored_labels,
     load_meta_json,
@@ -66,7 +66,7 @@ class Parser:
     platform = PLATFORM
 
     def detect(self, files: ExportFiles) -> str | None:
-        """The layout label, named after the year its posts file naming appeared; None if not ours."""
+        """A layout label named after the year its posts file name appeared; None if not ours."""
         if next(content_files(files, _is_ours, _entries), None) is None:
             refuse_html_export(files, _HTML_MARKER, "Facebook")
             return None
@@ -119,7 +119,7 @@ def _outcome(entry: object, coverage: Coverage) -> Outcome:
     """One post or comment entry; a comment when its `data` holds a comment object."""
     if not isinstance(entry, dict):
         return "not_an_object"
-    count_unknown_keys(entry, _ENTRY_KEYS, "entry", coverage)
+    count_unknown_keys(coverage, "entry", entry, _ENTRY_KEYS)
     texts: list[str] = []
     kind = "post"
     timestamp = entry.get("timestamp")
@@ -127,12 +127,12 @@ def _outcome(entry: object, coverage: Coverage) -> Outcome:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        count_unknown_keys(item, _DATA_KEYS, "data", coverage)
+        count_unknown_keys(coverage, "data", item, _DATA_KEYS)
         if isinstance(item.get("post"), str):
             texts.append(item["post"])
         comment = item.get("comment")
         if isinstance(comment, dict):
-            count_unknown_keys(comment, _COMMENT_KEYS, "comment", coverage)
+            count_unknown_keys(coverage, "comment", comment, _COMMENT_KEYS)
             kind = "comment"
             timestamp = timestamp or comment.get("timestamp")
             if isinstance(comment.get("comment"), str):

@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterator
 
 from transforms.archive import ExportFiles
+from transforms.platforms.generic import count_unknown_keys
 from transforms.platforms.meta_text import (
     Outcome,
     content_files,
-    count_unknown_keys,
     counted,
     ignored_labels,
     load_meta_json,
@@ -40,7 +40,7 @@ _POSTS_FILE = re.compile(r"posts_\d+\.json")
 _COMMENTS_FILE = re.compile(r"(post_comments(_\d+)?|reels_comments)\.json")
 _PROFILE_FILE = "personal_information.json"
 _ENTRY_LISTS = ("ig_reels_media", "comments_media_comments", "comments_reels_comments")
-_HTML_MARKER = re.compile(r"(posts_\d+|post_comments(_\d+)?|reels|personal_information)\.html")
+_HTML_MARKER = re.compile(r"(posts_\d+|post_comments(_\d+)?|personal_information)\.html")
 # personal_information.json is the one place where labels must be read: nothing else in it tells
 # the username from the other short strings. Other languages leave the handle unknown.
 _USERNAME_LABEL = "Username"
@@ -57,7 +57,7 @@ _MEDIA_KEYS = frozenset(
         "backup_uri",
         "dubbing_info",
         "media_variants",
-        "text_app_post",
+        "text_app_post",  # on Threads posts, which share this shape
     }
 )
 _COMMENT_KEYS = frozenset({"media_list_data", "string_map_data", "title"})
@@ -101,10 +101,10 @@ def read_account(files: ExportFiles, platform: str) -> AccountInfo:
 
 def caption_and_time(post: dict[str, object], coverage: Coverage) -> tuple[str, object]:
     """The caption and raw creation time of a media post, at post level or on its media."""
-    count_unknown_keys(post, _POST_KEYS, "post", coverage)
+    count_unknown_keys(coverage, "post", post, _POST_KEYS)
     media = [m for m in post.get("media") or [] if isinstance(m, dict)]
     for item in media:
-        count_unknown_keys(item, _MEDIA_KEYS, "media", coverage)
+        count_unknown_keys(coverage, "media", item, _MEDIA_KEYS)
     titles = [post.get("title")] + [item.get("title") for item in media]
     caption = next((t for t in titles if isinstance(t, str) and t.strip()), "")
     timestamp = post.get("creation_timestamp") or (
@@ -144,7 +144,7 @@ def _comment_outcome(entry: object, coverage: Coverage) -> Outcome:
     """Fields are picked by what they hold, since their names are localized."""
     if not isinstance(entry, dict):
         return "not_an_object"
-    count_unknown_keys(entry, _COMMENT_KEYS, "comment", coverage)
+    count_unknown_keys(coverage, "comment", entry, _COMMENT_KEYS)
     string_map = entry.get("string_map_data")
     fields = (
         [f for f in string_map.values() if isinstance(f, dict)]

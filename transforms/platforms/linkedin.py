@@ -87,9 +87,9 @@ class Parser:
         found: dict[str, bool] = {}
         for member in files.with_basename(SHARES, COMMENTS):
             header = set(csv_header(files, member.name))
-            if {"ShareLink", "ShareCommentary"} <= header:
+            if header >= {"ShareLink", "ShareCommentary"}:
                 found[member.name] = True
-            elif COMMENT_COLUMNS <= header:
+            elif header >= COMMENT_COLUMNS:
                 found[member.name] = False
         return found
 

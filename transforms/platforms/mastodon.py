@@ -5,8 +5,10 @@ every status as ActivityStreams, actor.json the account.
 - Text is HTML: paragraphs and <br> become line breaks, links keep their visible text, entities
   are decoded. A content warning (`summary`) and poll options are authored text too and are kept.
 - Audience comes from the addressing, as Mastodon writes it: the public collection in `to` is
-  public, in `cc` unlisted, the account's followers collection in `to` followers-only, anything
-  else a direct message. Direct messages are skipped unless `include_direct=True`.
+  public, in `cc` unlisted, the account's followers collection in `to` followers-only, other
+  addressees only a direct message (no addressing at all: unknown). Direct messages are skipped
+  unless `include_direct=True`.
+- `inReplyTo` makes a reply; a quote post (Mastodon 4.5+) that is not a reply is a quote.
 - Post ids are the status URIs, because `inReplyTo` uses URIs too.
 Archives made before Mastodon 4.1 are .tar.gz; those are refused with instructions (see
 `TAR_ARCHIVE_HELP`) rather than read, because the export reader only opens zips and folders.
@@ -113,6 +115,9 @@ class Parser:
         visibility = _visibility(note, followers or (f"{actor}/followers" if actor else None))
         if visibility == "direct" and not self.include_direct:
             return None, "direct_message"
+        post_id = note.get("id") or activity.get("id")
+        if not isinstance(post_id, str):
+            return None, "no_id"
         created_at = parse_timestamp(note.get("published") or activity.get("published"))
         if created_at is None:
             return None, "bad_timestamp"
@@ -123,12 +128,12 @@ class Parser:
         is_quote = any(note.get(key) for key in QUOTE_KEYS)
         post = PostRecord(
             platform="mastodon",
-            post_id=str(note.get("id") or activity.get("id")),
+            post_id=post_id,
             created_at=created_at,
             kind="reply" if in_reply_to else "quote" if is_quote else "post",
             text=text,
             visibility=visibility,
-            url=note["url"] if isinstance(note.get("url"), str) else note.get("id"),
+            url=note["url"] if isinstance(note.get("url"), str) else post_id,
             in_reply_to=in_reply_to,
             like_count=_total(note.get("likes")),
             repost_count=_total(note.get("shares")),
@@ -178,8 +183,10 @@ def _addresses(value: object) -> set[str]:
     return {item for item in value if isinstance(item, str)} if isinstance(value, list) else set()
 
 
-def _visibility(note: Mapping[str, Any], followers: str | None) -> str:
+def _visibility(note: Mapping[str, Any], followers: str | None) -> str | None:
     to, cc = _addresses(note.get("to")), _addresses(note.get("cc"))
+    if not to and not cc:
+        return None
     if to & PUBLIC:
         return "public"
     if cc & PUBLIC:
@@ -234,10 +241,10 @@ class _HtmlToText(HTMLParser):
             self._hidden_depth -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden_depth:
-            self._chunks.append(data)
+        if not self._hidden_depth:  # a raw line break in HTML text is only a space
+            self._chunks.append(data.replace("\r", " ").replace("\n", " "))
 
     def text(self) -> str:
-        lines = [line.strip() for line in "".join(self._chunks).split("\n")]
+        lines = [" ".join(line.split()) for line in "".join(self._chunks).split("\n")]
         paragraphs = "\n".join(lines).split("\n\n")
         return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip())

@@ -2,20 +2,19 @@
 
 Meta writes every string as UTF-8 *bytes*, one `\\u00XX` escape per byte, so "é" arrives as "Ã©"
 and an emoji as four Latin-1 characters; `repair_meta_text` undoes that. The exports carry no post
-ids either, so `derived_post_id` makes a stable one. The parsers share the JSON loading, the
-timestamp rule, the refusal of HTML exports and the counting of every record read.
+ids either, so `derived_post_id` makes a stable one. The three parsers also share finding their
+files, the timestamp rule, the refusal of HTML exports and the counting of every record read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from transforms.archive import ArchiveError, ExportFiles, Member
+from transforms.platforms.generic import load_json, stable_id
 from transforms.records import Coverage, PostRecord
 
 Outcome = PostRecord | str  # a record, or the reason it was skipped
@@ -46,13 +45,7 @@ def repair_tree(tree: object) -> object:
 
 def load_meta_json(files: ExportFiles, name: str) -> object:
     """One member parsed and repaired; invalid JSON is an ArchiveError naming the file."""
-    try:
-        tree = json.loads(files.read_text(name))
-    except json.JSONDecodeError as error:
-        raise ArchiveError(
-            f"{files.path.name}: {name} is not valid JSON ({error.msg}, line {error.lineno})"
-        ) from None
-    return repair_tree(tree)
+    return repair_tree(load_json(files, name))
 
 
 def content_files(
@@ -99,13 +92,12 @@ def utc_from_unix(value: object) -> datetime | None:
 
 
 def derived_post_id(created_at: datetime, text: str) -> str:
-    """Meta exports have no post ids, so the id is "<unix seconds>-<16 hex of sha256(text)>".
+    """Meta exports have no post ids, so the id is a hash of the unix seconds and the text.
 
     It is stable across re-exports and layouts, and the same item listed in two files (a group
     post also in the posts file) gets one id. Editing a post's text gives it a new id.
     """
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return f"{int(created_at.timestamp())}-{digest}"
+    return stable_id(str(int(created_at.timestamp())), text)
 
 
 def record_or_skip(platform: str, kind: str, text: str, timestamp: object) -> Outcome:
@@ -122,14 +114,6 @@ def record_or_skip(platform: str, kind: str, text: str, timestamp: object) -> Ou
         kind=kind,
         text=text,
     )
-
-
-def count_unknown_keys(
-    obj: dict[str, object], known: frozenset[str], where: str, coverage: Coverage
-) -> None:
-    for key in obj:
-        if key not in known:
-            coverage.unknown_keys[f"{where}.{key}"] += 1
 
 
 def counted(outcomes: Iterable[Outcome], coverage: Coverage) -> Iterator[PostRecord]:
