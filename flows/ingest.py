@@ -9,6 +9,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.publish import publish
 from socialaudit import db
 from transforms.ingest import ingest_export
 
@@ -29,4 +30,6 @@ def ingest_one(db_path: str, export: str, person_id: str | None = None) -> dict[
 @flow(name="ingest", log_prints=False)
 def ingest(db_path: str, exports: list[str], person_id: str | None = None) -> list[dict[str, Any]]:
     """Ingest each export in turn: a bad one is quarantined and the rest go on."""
-    return [ingest_one(db_path, export, person_id) for export in exports]
+    results = [ingest_one(db_path, export, person_id) for export in exports]
+    publish(db_path)
+    return results

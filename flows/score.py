@@ -7,6 +7,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.publish import publish
 from socialaudit import db
 from transforms import store
 from transforms.score import pending_posts, score_posts
@@ -43,11 +44,14 @@ def score_next_chunk(db_path: str, chunk_size: int) -> dict[str, int]:
 
 
 @flow(name="score")
-def score(db_path: str, chunk_size: int = CHUNK_SIZE) -> dict[str, Any]:
+def score(db_path: str, chunk_size: int = CHUNK_SIZE, publish_copy: bool = True) -> dict[str, Any]:
+    """Score chunk after chunk until nothing is pending, then publish the serving copy."""
     totals = {"posts": 0, "added": 0, "retired": 0, "rulebook_version": _scorer().version}
     while True:
         counts = score_next_chunk(db_path, chunk_size)
         if counts["posts"] == 0:
+            if publish_copy:
+                publish(db_path)
             return totals
         for key in ("posts", "added", "retired"):
             totals[key] += counts[key]

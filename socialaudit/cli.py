@@ -101,15 +101,42 @@ def audit(
         "inbox"
     ),
     roster: Annotated[Path | None, typer.Option(help="Roster CSV to import first.")] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave handled exports in the inbox.")
+    ] = False,
+    reports: Annotated[
+        Path | None, typer.Option(help="Folder for run summaries [default: beside the db].")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option(help="POST the summary here [env SOCIALAUDIT_WEBHOOK_URL].")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Run the nightly audit once: ingest new exports, validate, score, summarise."""
+    """Run the nightly audit once: ingest new exports, validate, score, summarise.
+
+    Handled exports move to processed/ or quarantine/ beside the inbox. Exit status: 0 when all
+    went well, 1 when an export was quarantined, 2 when the run itself failed.
+    """
     from flows.audit import audit as audit_flow
 
-    result = audit_flow(_db(db), str(inbox), str(roster) if roster else None)
-    for archive in result["archives"]:
+    try:
+        run = audit_flow(
+            _db(db),
+            str(inbox),
+            str(roster) if roster else None,
+            not keep,
+            str(reports) if reports else None,
+            webhook,
+        )
+    except Exception as error:  # the run is recorded as failed; say why without post text
+        typer.echo(f"audit failed: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(2) from None
+    for archive in run["archives"]:
         _print_ingest_result(archive)
-    _echo_json(result["counts"])
+    _echo_json(run["counts"])
+    typer.echo(f"summary: {run['report']}")
+    if run["counts"]["archives_quarantined"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -117,7 +144,9 @@ def demo(db: DbOption = None) -> None:
     """Audit the bundled sample organisation and print what it found."""
     from flows.audit import audit as audit_flow
 
-    result = audit_flow(_db(db), str(SAMPLE_DIR / "inbox"), str(SAMPLE_DIR / "roster.csv"))
+    result = audit_flow(
+        _db(db), str(SAMPLE_DIR / "inbox"), str(SAMPLE_DIR / "roster.csv"), move=False
+    )
     totals = result["totals"]
     typer.echo("socialaudit demo: the sample organisation\n")
     typer.echo(f"  people      {totals['people']} in {totals['teams']} teams")
@@ -262,6 +291,40 @@ def rules_lint() -> None:
     typer.echo(f"{len(problems)} problems")
     if problems:
         raise typer.Exit(1)
+
+
+@rules_app.command("diff")
+def rules_diff(
+    candidate: Annotated[Path, typer.Argument(help="Folder of the candidate rulebook.")],
+    db: DbOption = None,
+) -> None:
+    """Preview a rulebook change on the stored history: findings that would appear and
+    disappear, per rule and per team. Nothing is written."""
+    from transforms.scoring.diff import preview_rulebook
+    from transforms.scoring.engine import Scorer
+
+    con = _read_only(db)
+    changes = preview_rulebook(con, Scorer.load(candidate))
+    con.close()
+    if changes.is_empty():
+        typer.echo("No change: the candidate rulebook finds exactly what the current one does.")
+        return
+    for change, rule_id, team, count in changes.iter_rows():
+        typer.echo(f"{change:<10}{rule_id:<16}{team:<32}{count:>6}")
+
+
+def _read_only(db: Path | None) -> Any:
+    """The main database read-only, or its serving copy while a run holds the main one."""
+    import duckdb
+
+    from socialaudit import db as database
+    from socialaudit.settings import serving_db_path
+
+    path = Path(_db(db))
+    try:
+        return database.connect(path, read_only=True)
+    except duckdb.IOException:
+        return database.connect(serving_db_path(path), read_only=True)
 
 
 @rules_app.command("eval")

@@ -34,7 +34,7 @@ def make_inbox(root: Path) -> Path:
     return inbox
 
 
-def test_audit_flow_ingests_scores_summarises_and_is_idempotent(
+def test_audit_flow_ingests_scores_files_away_and_is_idempotent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.audit import audit
@@ -46,17 +46,28 @@ def test_audit_flow_ingests_scores_summarises_and_is_idempotent(
     inbox = make_inbox(tmp_path)
 
     first = audit(str(db_path), str(inbox), str(roster))
+    assert first["status"] == "completed"
     assert first["counts"]["archives_ingested"] == 1
     assert first["counts"]["archives_quarantined"] == 1
     assert first["counts"]["posts_added"] == 2
     assert first["counts"]["findings_added"] == 1
     assert first["totals"]["by_team"] == {"acute/ed": 1}
+    assert first["changes"]["added"] == [{"rule_id": "T-CONF", "team": "acute/ed", "findings": 1}]
+    # Handled exports leave the inbox: processed/ and quarantine/ (with its reason) beside it.
+    assert list((inbox / "p1").iterdir()) == []
+    [processed] = (tmp_path / "processed").glob("*/p1/twitter-2024")
+    [reason] = (tmp_path / "quarantine").glob("*/p1/broken.zip.reason.txt")
+    assert "not a zip archive" in reason.read_text()
+    report = Path(first["report"]).read_text()
+    assert "| broken.zip | p1 | quarantined |" in report and "| T-CONF | acute/ed | 1 |" in report
 
+    # The same export delivered again changes nothing.
+    shutil.copytree(processed, inbox / "p1" / "twitter-2024")
     second = audit(str(db_path), str(inbox), str(roster))
     assert second["counts"]["archives_unchanged"] == 1
-    assert second["counts"]["posts_added"] == 0
-    assert second["counts"]["posts_scored"] == 0
+    assert second["counts"]["posts_added"] == second["counts"]["posts_scored"] == 0
     assert second["totals"] == first["totals"]
+    assert second["changes"] == {"added": [], "retired": []}
 
     served = duckdb.connect(str(serving_db_path(db_path)), read_only=True)
     assert served.execute("SELECT count(*) FROM findings").fetchone()[0] == 1

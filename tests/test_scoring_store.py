@@ -102,3 +102,26 @@ def test_edited_post_is_rescored(con, tmp_path: Path) -> None:
     )
     assert score_all(con, scorer) == (1, 0, 1)
     assert [r[:2] for r in findings(con) if r[3]] == [("1", "T-CONF")]
+
+
+def test_rulebook_diff_previews_without_writing(con, tmp_path: Path) -> None:
+    from transforms.scoring.diff import preview_rulebook
+
+    score_all(con, Scorer.load(RULEBOOK))
+    before = con.execute("SELECT * FROM findings ORDER BY finding_id").fetchall()
+    changed = tmp_path / "rules"
+    shutil.copytree(RULEBOOK, changed)
+    rules = changed / "categories" / "test.yaml"
+    rules.write_text(rules.read_text().replace("[bed blocker, frequent flyer]", "[frequent flyer]"))
+    signals = changed / "signals" / "test.yaml"
+    signals.write_text(signals.read_text().replace("IN: [bed, bay]", "IN: [bed, bay, room]"))
+    con.execute(
+        "INSERT INTO posts SELECT * REPLACE ('9' AS post_id, 'pt in room 7 is 90yo' AS text)"
+        " FROM posts WHERE post_id = '3'"
+    )
+    preview = preview_rulebook(con, Scorer.load(changed))
+    assert preview.rows() == [
+        ("appear", "T-CONF", "unassigned", 1),
+        ("disappear", "T-DIGN", "unassigned", 1),
+    ]
+    assert con.execute("SELECT * FROM findings ORDER BY finding_id").fetchall() == before

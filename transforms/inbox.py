@@ -31,3 +31,20 @@ def find_exports(inbox: Path) -> list[InboxExport]:
                 if not export.name.startswith(".")
             ]
     return found
+
+
+def file_away(export: InboxExport, inbox: Path, status: str, reason: str | None, day: str) -> Path:
+    """Move a handled export out of the inbox where the operator can see it: `processed/` or,
+    with a `.reason.txt` beside it, `quarantine/`, next to the inbox, by day and person."""
+    shelf = "quarantine" if status == "quarantined" else "processed"
+    folder = inbox.parent / shelf / day / (export.person_id or "_unassigned")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / export.path.name
+    counter = 1
+    while target.exists():
+        target = folder / f"{export.path.stem}.{counter}{export.path.suffix}"
+        counter += 1
+    export.path.rename(target)
+    if shelf == "quarantine":
+        target.with_name(target.name + ".reason.txt").write_text((reason or "unknown") + "\n")
+    return target

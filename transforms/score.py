@@ -39,19 +39,32 @@ def finding_id(platform: str, post_id: str, text_sha256: str, rule_id: str, matc
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
+_POSTS_FOR_SCORING = """
+    SELECT p.platform, p.post_id, p.person_id, p.text, p.text_sha256, p.created_at,
+           coalesce(pe.regulator, 'hcpc') AS regulator
+    FROM posts p LEFT JOIN people pe USING (person_id)
+"""
+
+
 def pending_posts(con: duckdb.DuckDBPyConnection, version: str, limit: int) -> pl.DataFrame:
     """Up to `limit` posts never scored under this rulebook version with their current text."""
     return con.sql(
-        """SELECT p.platform, p.post_id, p.person_id, p.text, p.text_sha256, p.created_at,
-                  coalesce(pe.regulator, 'hcpc') AS regulator
-           FROM posts p LEFT JOIN people pe USING (person_id)
-           WHERE NOT EXISTS (
+        _POSTS_FOR_SCORING
+        + """WHERE NOT EXISTS (
                SELECT 1 FROM scored_posts s
                WHERE s.platform = p.platform AND s.post_id = p.post_id
                  AND s.rulebook_version = $version AND s.text_sha256 = p.text_sha256)
            ORDER BY p.platform, p.post_id
            LIMIT $limit""",
         params={"version": version, "limit": limit},
+    ).pl()
+
+
+def stored_posts(con: duckdb.DuckDBPyConnection, offset: int, limit: int) -> pl.DataFrame:
+    """A page of every stored post, in a stable order, for previews over the whole history."""
+    return con.sql(
+        _POSTS_FOR_SCORING + "ORDER BY p.platform, p.post_id LIMIT $limit OFFSET $offset",
+        params={"limit": limit, "offset": offset},
     ).pl()
 
 

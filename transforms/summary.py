@@ -44,3 +44,21 @@ def store_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "by_severity": grouped("severity"),
         "by_team": grouped("team_id"),
     }
+
+
+def changes_since(con: duckdb.DuckDBPyConnection, since: Any) -> dict[str, list[dict[str, Any]]]:
+    """Findings added and retired since a moment, per rule and per team (of the post's date)."""
+
+    def grouped(condition: str) -> list[dict[str, Any]]:
+        rows = con.execute(
+            f"""SELECT rule_id, coalesce(team_id, 'unassigned') AS team, count(*) AS findings
+                FROM ({FINDINGS_WITH_TEAM.replace("WHERE f.active", "WHERE true")})
+                WHERE {condition} GROUP BY ALL ORDER BY rule_id, team""",
+            [since],
+        ).fetchall()
+        return [{"rule_id": r, "team": t, "findings": n} for r, t, n in rows]
+
+    return {
+        "added": grouped("first_seen_at >= ?"),
+        "retired": grouped("retired_at >= ?"),
+    }

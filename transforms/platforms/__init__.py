@@ -28,9 +28,9 @@ class ExportParser(Protocol):
 
 
 def all_parsers() -> list[ExportParser]:
-    from transforms.platforms import twitter
+    from transforms.platforms import facebook, instagram, threads, twitter
 
-    return [twitter.Parser()]
+    return [twitter.Parser(), facebook.Parser(), instagram.Parser(), threads.Parser()]
 
 
 class UnrecognisedExport(Exception):
