@@ -140,6 +140,31 @@ def audit(
 
 
 @app.command()
+def serve(
+    inbox: Annotated[Path, typer.Option(help="Inbox folder: inbox/<person_id>/<export>.")] = Path(
+        "inbox"
+    ),
+    roster: Annotated[Path | None, typer.Option(help="Roster CSV to import each night.")] = None,
+    cron: Annotated[str, typer.Option(help="When to run (cron, local time).")] = "0 2 * * *",
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone for the cron [default: this machine's].")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the nightly audit on a schedule with Prefect (starts a local Prefect server when
+    PREFECT_API_URL is not set, and stops it on exit)."""
+    from flows.serve import serve_audit
+
+    parameters = {
+        "db_path": str(Path(_db(db)).resolve()),
+        "inbox": str(inbox.resolve()),
+        "roster": str(roster.resolve()) if roster else None,
+    }
+    typer.echo(f"serving the audit on '{cron}'; stop with Ctrl-C")
+    serve_audit(parameters, cron, timezone, lambda line: typer.echo(line))
+
+
+@app.command()
 def demo(db: DbOption = None) -> None:
     """Audit the bundled sample organisation and print what it found."""
     from flows.audit import audit as audit_flow

@@ -202,3 +202,57 @@ def write_users(path: Path) -> Path:
     auth.add_user(path, "lead7", "team_lead", ["acute/ward-7"], PASSWORDS["lead7"])
     auth.add_user(path, "auditor", "auditor", [], PASSWORDS["auditor"])
     return path
+
+
+RULEBOOK_FILES = {
+    "rulebook.yaml": """
+version: "test.1"
+categories:
+  confidentiality: Details that could let someone recognise a patient.
+severities: [low, medium, high, critical]
+actions:
+  delete: Delete the post
+""",
+    "standards.yaml": """
+profiles:
+  hcpc:
+    editions:
+      - id: hcpc-2024
+        label: HCPC Standards of conduct, performance and ethics (2024)
+        short_label: HCPC SCPE 2024
+        in_force_from: 2024-09-01
+        in_force_to: null
+clauses:
+  hcpc-2024:
+    "5.1": Treat information about service users as confidential
+""",
+    "categories/confidentiality.yaml": """
+rules:
+  - id: CONF-900
+    title: Bed number in a post
+    category: confidentiality
+    severity: high
+    confidence: 0.8
+    standards:
+      hcpc-2024: ["5.1"]
+    message: A bed number can identify a patient.
+    guidance:
+      action: delete
+      text: Delete the post.
+    match:
+      - tokens: [{LOWER: bed}, {LIKE_NUM: true}]
+    examples:
+      flag: ["Bed 4 again"]
+      pass: ["Off to bed now"]
+""",
+}
+
+
+def write_rulebook(folder: Path) -> Path:
+    """A one-rule rulebook, for the Rulebook and Check a post pages."""
+    for name, content in RULEBOOK_FILES.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content.lstrip(), encoding="utf-8")
+    (folder / "signals").mkdir(exist_ok=True)
+    return folder

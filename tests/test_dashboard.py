@@ -1,0 +1,618 @@
+"""The dashboard: exact figures from the query functions, access control enforced in the queries,
+and every page for every role through Streamlit's AppTest (charts cannot be inspected there, so
+their numbers are asserted on the query functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import auth, data_access, queries, review, ui
+from dashboards.access import Viewer, scope_for
+from dashboards.highlight import highlighted_html
+from dashboards.session import SIGNED_IN
+from socialaudit.decisions import STATUSES
+from socialaudit.settings import decisions_db_path
+from tests.dashboard_fixture import NAMES, PASSWORDS, build, write_rulebook, write_users
+
+DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
+APP = DASHBOARDS / "app.py"
+OFFICER = Viewer("officer", "compliance_officer")
+LEAD7 = Viewer("lead7", "team_lead", ("acute/ward-7",))
+AUDITOR = Viewer("auditor", "auditor")
+ALL = queries.Filters()
+PAGES = {
+    "pages/overview.py": "Overview",
+    "pages/findings_queue.py": "Findings queue",
+    "pages/data.py": "Data",
+    "pages/rulebook.py": "Rulebook",
+    "pages/check_post.py": "Check a post",
+}
+
+
+def _point_at(main: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOCIALAUDIT_DB", str(main))
+    monkeypatch.setenv("SOCIALAUDIT_USERS", str(main.parent / "users.yaml"))
+    monkeypatch.setenv("SOCIALAUDIT_RULES", str(main.parent / "rules"))
+    monkeypatch.delenv("SOCIALAUDIT_MIN_GROUP_SIZE", raising=False)
+    return main
+
+
+def _build_org(folder: Path) -> Path:
+    main = build(folder)
+    write_users(folder / "users.yaml")
+    write_rulebook(folder / "rules")
+    return main
+
+
+@pytest.fixture(scope="module")
+def shared_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the tests that record no decisions."""
+    return _build_org(tmp_path_factory.mktemp("org"))
+
+
+@pytest.fixture
+def org(shared_org: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return _point_at(shared_org, monkeypatch)
+
+
+@pytest.fixture
+def fresh_org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy for tests that write decisions or access-log entries."""
+    return _point_at(_build_org(tmp_path), monkeypatch)
+
+
+@pytest.fixture
+def con(org: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with data_access.read_connection(org) as connection:
+        yield connection
+
+
+def _rates(frame) -> dict[tuple[str, date], tuple[int, int, float]]:
+    return {
+        (r["team"], r["period"]): (r["posts"], r["findings"], r["rate_per_1000"])
+        for r in frame.iter_rows(named=True)
+    }
+
+
+# --- query functions -----------------------------------------------------------------------------
+
+
+def test_monthly_rates_count_findings_for_the_team_of_the_post_date(con) -> None:
+    rates = _rates(queries.finding_rates(con, scope_for(OFFICER, con), ALL))
+    assert rates == {
+        ("Community team", date(2026, 1, 1)): (4, 1, 250.0),
+        ("Ward 7", date(2026, 1, 1)): (15, 3, 200.0),
+        ("Ward 7", date(2026, 2, 1)): (10, 0, 0.0),  # posts but no findings: a rate of 0
+        ("Ward 9", date(2026, 1, 1)): (10, 1, 100.0),
+        ("Ward 9", date(2026, 2, 1)): (15, 1, pytest.approx(1000 / 15)),  # p13 after the move
+    }
+
+
+def test_category_and_severity_filters_narrow_the_findings_not_the_posts(con) -> None:
+    scope = scope_for(OFFICER, con)
+    confidential = _rates(
+        queries.finding_rates(con, scope, queries.Filters(categories=("confidentiality",)))
+    )
+    assert confidential[("Ward 7", date(2026, 1, 1))] == (15, 2, pytest.approx(2000 / 15))
+    assert confidential[("Ward 9", date(2026, 1, 1))] == (10, 0, 0.0)
+    critical = _rates(queries.finding_rates(con, scope, queries.Filters(severities=("critical",))))
+    assert critical[("Ward 7", date(2026, 1, 1))] == (15, 1, pytest.approx(1000 / 15))
+    assert critical[("Community team", date(2026, 1, 1))] == (4, 1, 250.0)
+
+
+def test_weekly_rates_start_on_mondays_and_add_up_to_the_months(con) -> None:
+    scope = scope_for(OFFICER, con)
+    weekly = queries.finding_rates(con, scope, ALL, grain="week")
+    rates = _rates(weekly)
+    # p13's five posts (5-9 Jan, two findings) and p01-p05's posts of Saturday 10 Jan (one).
+    assert rates[("Ward 7", date(2026, 1, 5))] == (10, 3, 300.0)
+    assert rates[("Ward 9", date(2026, 2, 2))] == (5, 1, 200.0)
+    assert weekly["posts"].sum() == 54
+    with pytest.raises(ValueError):
+        queries.finding_rates(con, scope, ALL, grain="day")  # type: ignore[arg-type]
+
+
+def test_headline_figures_for_a_period(con) -> None:
+    scope = scope_for(OFFICER, con)
+    totals = queries.headline(con, scope, ALL).row(0, named=True)
+    assert totals["posts"] == 54
+    assert totals["people"] == 13
+    assert totals["findings"] == 6  # F6 is inactive
+    assert totals["open_findings"] == 4  # F1 resolved, F4 confirmed
+    assert totals["rate_per_1000"] == pytest.approx(6000 / 54)
+    february = queries.Filters(start=date(2026, 2, 1), end=date(2026, 2, 28))
+    assert queries.headline(con, scope, february).row(0, named=True)["findings"] == 1
+
+
+def test_rule_drivers_give_each_rules_share_of_a_team(con) -> None:
+    drivers = queries.rule_drivers(con, scope_for(OFFICER, con), ALL)
+    ward_9 = {
+        r["rule_id"]: r["share"] for r in drivers.iter_rows(named=True) if r["team"] == "Ward 9"
+    }
+    assert ward_9 == {"CONF-001": 0.5, "PROF-001": 0.5}
+    top_one = queries.rule_drivers(con, scope_for(OFFICER, con), ALL, top=1)
+    assert top_one.group_by("team").len()["len"].max() == 1
+
+
+def test_status_is_the_latest_review_and_open_without_one(con) -> None:
+    queue = queries.findings_queue(con, scope_for(OFFICER, con), ALL)
+    statuses = dict(zip(queue["finding_id"], queue["status"], strict=True))
+    assert statuses == {
+        "F1": "resolved",  # escalated, then resolved
+        "F2": "open",
+        "F3": "open",
+        "F4": "confirmed",
+        "F5": "open",
+        "F7": "open",
+    }
+    still_open = queries.findings_queue(
+        con, scope_for(OFFICER, con), queries.Filters(statuses=("open",))
+    )
+    assert still_open["finding_id"].to_list() == ["F7", "F5", "F3", "F2"]  # severest, newest first
+
+
+def test_latest_findings_table(con) -> None:
+    latest = queries.latest_findings(con, scope_for(OFFICER, con), ALL, limit=3)
+    assert latest.columns == ["date", "team", "rule", "category", "severity", "excerpt", "status"]
+    assert latest.row(0) == (
+        date(2026, 2, 2),
+        "Ward 9",
+        "CONF-001",
+        "confidentiality",
+        "high",
+        "Bed 9 note from p13-feb-1, nothing more",
+        "open",
+    )
+
+
+def test_a_team_lead_gets_only_their_teams_whatever_they_ask_for(con) -> None:
+    scope = scope_for(LEAD7, con)
+    assert scope.team_ids == ("acute/ward-7",)
+    assert queries.teams(con, scope)["name"].to_list() == ["Ward 7"]
+    other = queries.Filters(teams=("acute/ward-9", "community"))
+    assert queries.findings_queue(con, scope, other).is_empty()
+    assert queries.finding_rates(con, scope, other).is_empty()
+    assert queries.latest_findings(con, scope, other).is_empty()
+    assert queries.finding_detail(con, scope, "F4") is None
+    assert queries.in_scope(con, scope, ["F3", "F4", "F5"]) == ["F3"]
+    assert set(queries.findings_queue(con, scope, ALL)["finding_id"]) == {"F1", "F2", "F3"}
+
+
+def test_a_lead_of_a_parent_team_sees_the_teams_beneath_it(con) -> None:
+    scope = scope_for(Viewer("acute-lead", "team_lead", ("acute",)), con)
+    assert set(scope.team_ids) == {"acute", "acute/ward-7", "acute/ward-9"}
+    assert "F7" not in set(queries.findings_queue(con, scope, ALL)["finding_id"])
+
+
+def test_small_groups_are_hidden_below_compliance_officer(con) -> None:
+    officer, auditor = scope_for(OFFICER, con), scope_for(AUDITOR, con)
+    community = queries.Filters(teams=("community",))
+    assert not queries.finding_rates(con, officer, community).is_empty()
+    assert queries.finding_rates(con, auditor, community).is_empty()
+    assert queries.headline(con, auditor, community).is_empty()
+    assert "Community team" not in set(queries.rule_drivers(con, auditor, ALL)["team"])
+    assert {team for team, _ in _rates(queries.finding_rates(con, auditor, ALL))} == {
+        "Ward 7",
+        "Ward 9",
+    }
+
+
+def test_min_group_size_is_a_setting(con, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALAUDIT_MIN_GROUP_SIZE", "6")
+    rates = _rates(queries.finding_rates(con, scope_for(AUDITOR, con), ALL))
+    assert set(rates) == {("Ward 7", date(2026, 1, 1)), ("Ward 9", date(2026, 2, 1))}
+
+
+def test_names_only_for_roles_that_may_see_them(con) -> None:
+    named = queries.findings_queue(con, scope_for(OFFICER, con), ALL)
+    assert dict(zip(named["finding_id"], named["person"], strict=True))["F5"] == "Maya Rossi"
+    hidden = queries.findings_queue(con, scope_for(AUDITOR, con), ALL)
+    labels = dict(zip(hidden["finding_id"], hidden["person"], strict=True))
+    assert not set(labels.values()) & set(NAMES.values())
+    assert labels["F1"] == labels["F2"] == labels["F5"]  # p13, stable across findings
+    assert labels["F1"] != labels["F3"]
+    assert all(label.startswith("Person ") for label in labels.values())
+    archives = queries.archives(con, scope_for(AUDITOR, con))
+    assert "maya-rossi-mastodon.zip" not in archives["archive"].to_list()
+
+
+def test_finding_detail_carries_the_post(con) -> None:
+    detail = queries.finding_detail(con, scope_for(OFFICER, con), "F3")
+    assert detail is not None
+    assert detail["text"].startswith("Bed 4 again <script>")
+    assert detail["standard"] == "HCPC SCPE 2024 5.1"
+    assert ui.parse_spans(detail["spans"]) == [(0, 5)]
+
+
+def test_data_page_queries(con) -> None:
+    archives = queries.archives(con, scope_for(OFFICER, con))
+    assert archives.filter(archives["status"] == "quarantined")["reason"].to_list() == [
+        "member name escapes the export"
+    ]
+    assert queries.latest_runs(con)["run_id"].to_list() == ["run-1"]
+    assert queries.unplaced_findings(con) == 0
+
+
+def test_no_serving_copy_tells_you_to_run_the_demo(tmp_path: Path) -> None:
+    with (
+        pytest.raises(data_access.NoDatabaseYet, match="socialaudit demo"),
+        data_access.read_connection(tmp_path / "socialaudit.duckdb"),
+    ):
+        pass
+
+
+def test_without_a_decisions_file_every_finding_is_open(fresh_org: Path) -> None:
+    decisions_db_path(fresh_org).unlink()
+    with data_access.read_connection(fresh_org) as con:
+        queue = queries.findings_queue(con, scope_for(OFFICER, con), ALL)
+    assert set(queue["status"]) == {"open"}
+
+
+# --- highlighting, users, decisions --------------------------------------------------------------
+
+
+def test_highlight_escapes_everything_and_marks_the_spans() -> None:
+    text = "Bed 4 <script>alert(1)</script> ![x](http://t.example/p.png) & more"
+    rendered = highlighted_html(text, [(0, 5), (2, 4), (len(text) - 4, len(text) + 10)])
+    assert rendered.startswith('<div style="white-space: pre-wrap"><mark>Bed 4</mark>')
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert "![x](http://t.example/p.png)" in rendered  # shown as characters, never an image
+    assert "&amp; <mark>more</mark></div>" in rendered  # an overrun is cut at the end
+    assert rendered.count("<mark>") == 2  # a span inside another adds nothing
+
+
+def test_passwords_are_salted_hashes(tmp_path: Path) -> None:
+    path = write_users(tmp_path / "users.yaml")
+    text = path.read_text()
+    assert PASSWORDS["officer"] not in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    users = auth.load_users(path)
+    assert users["officer"].password_hash != auth.hash_password(PASSWORDS["officer"])
+    assert auth.authenticate(users, "lead7", PASSWORDS["lead7"]) == LEAD7
+    assert auth.authenticate(users, "lead7", PASSWORDS["officer"]) is None
+    assert auth.authenticate(users, "nobody", PASSWORDS["officer"]) is None
+
+
+def test_adding_a_user_replaces_one_of_the_same_name(tmp_path: Path) -> None:
+    path = write_users(tmp_path / "users.yaml")
+    auth.add_user(path, "lead7", "team_lead", ["acute/ward-9"], "new-pass")
+    users = auth.load_users(path)
+    assert len(users) == 3
+    assert auth.authenticate(users, "lead7", "new-pass") == Viewer(
+        "lead7", "team_lead", ("acute/ward-9",)
+    )
+    with pytest.raises(ValueError, match="team"):
+        auth.add_user(path, "lead9", "team_lead", [], "pass")
+    with pytest.raises(ValueError, match="role"):
+        auth.add_user(path, "root", "admin", [], "pass")
+    oidc_only = tmp_path / "oidc.yaml"
+    auth.add_user(oidc_only, "jo@example.org", "auditor", [])
+    assert auth.authenticate(auth.load_users(oidc_only), "jo@example.org", "") is None
+
+
+def test_a_users_file_with_an_unknown_role_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "users.yaml"
+    path.write_text("users:\n  - username: x\n    role: superuser\n")
+    with pytest.raises(auth.UsersFileError, match="user 1"):
+        auth.load_users(path)
+
+
+def _reviews(main: Path) -> list[tuple[str, str, str, str | None]]:
+    with duckdb.connect(str(decisions_db_path(main)), read_only=True) as con:
+        return con.execute(
+            "SELECT finding_id, decision, reviewer, note FROM reviews ORDER BY decided_at"
+        ).fetchall()
+
+
+def test_review_actions_are_checked_on_the_server(fresh_org: Path) -> None:
+    before = _reviews(fresh_org)
+    assert review.apply(AUDITOR, ["F3"], "Confirm", "").error
+    assert review.apply(LEAD7, ["F3", "F5"], "Confirm", "").error  # F5 is in Ward 9 now
+    assert review.apply(LEAD7, ["F3"], "Dismiss", "  ").error == "A dismissal needs a reason."
+    assert _reviews(fresh_org) == before
+    assert review.apply(LEAD7, ["F2", "F3"], "Dismiss", "a joke, no patient") == review.Outcome(2)
+    assert _reviews(fresh_org)[-2:] == [
+        ("F2", "dismissed", "lead7", "a joke, no patient"),
+        ("F3", "dismissed", "lead7", "a joke, no patient"),
+    ]
+
+
+# --- the app, through AppTest --------------------------------------------------------------------
+
+
+def _signed_in(username: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(PASSWORDS[username])
+    at.button(key="sign_in_submit").click().run()
+    assert not at.exception
+    return at
+
+
+def _frame(at: AppTest, column: str):
+    """The first table on the page that has this column."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def test_signing_in_with_a_wrong_password_is_refused(org: Path) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    at.text_input(key="username").input("officer")
+    at.text_input(key="password").input("guess")
+    at.button(key="sign_in_submit").click().run()
+    assert [e.value for e in at.error] == ["Unknown username or wrong password."]
+    assert SIGNED_IN not in at.session_state
+    with pytest.raises(ValueError):
+        at.switch_page("pages/overview.py")
+
+
+@pytest.mark.parametrize(
+    ("username", "pages"),
+    [
+        ("officer", set(PAGES)),
+        ("lead7", set(PAGES) - {"pages/data.py"}),
+        ("auditor", set(PAGES)),
+    ],
+)
+def test_every_page_runs_for_every_role(org: Path, username: str, pages: set[str]) -> None:
+    at = _signed_in(username)
+    for page in set(PAGES) - pages:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)  # not in this role's navigation
+    for page, title in PAGES.items():
+        if page not in pages:
+            continue
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert [t.value for t in at.title] == [title]
+        assert not at.error
+
+
+OIDC_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only",
+        "client_id": "dashboard",
+        "client_secret": "test-only",
+        "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("user", "expected_titles"),
+    [
+        ({"is_logged_in": False}, ["Sign in"]),
+        ({"is_logged_in": True, "email": "stranger@example.org"}, ["Sign in"]),
+        ({"is_logged_in": True, "email": "jo@example.org"}, ["Overview"]),
+    ],
+)
+def test_identity_provider_sign_in_maps_emails_to_roles(
+    org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user: dict, expected_titles: list
+) -> None:
+    users = tmp_path / "users.yaml"
+    auth.add_user(users, "jo@example.org", "auditor", [])  # no password: the provider signs in
+    monkeypatch.setenv("SOCIALAUDIT_USERS", str(users))
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets.update(OIDC_SECRETS)
+    at.user = user
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == expected_titles
+    assert not at.text_input  # no password form when the organisation's provider is used
+    if expected_titles == ["Overview"]:
+        assert len(_frame(at, "excerpt")) == 6  # an auditor sees every team's findings
+    elif user["is_logged_in"]:
+        assert "no dashboard role" in at.error[0].value
+
+
+def test_each_page_checks_the_role_itself(org: Path) -> None:
+    data_page = AppTest.from_file(str(DASHBOARDS / "pages" / "data.py"), default_timeout=30)
+    data_page.session_state[SIGNED_IN] = "lead7"
+    data_page.run()
+    assert [e.value for e in data_page.error] == ["Your role does not give access to this page."]
+    assert not data_page.dataframe and not data_page.metric
+    queue = AppTest.from_file(str(DASHBOARDS / "pages" / "findings_queue.py"), default_timeout=30)
+    queue.run()
+    assert [e.value for e in queue.error] == ["Please sign in."]
+    assert not queue.dataframe
+
+
+def test_overview_for_the_compliance_officer(org: Path) -> None:
+    at = _signed_in("officer")
+    assert [m.value for m in at.metric] == ["54", "6", "111.1", "4"]
+    assert at.multiselect(key="team").options == ["Community team", "Ward 7", "Ward 9"]
+    assert len(_frame(at, "excerpt")) == 6
+    at.multiselect(key="category").set_value(["professionalism"]).run()
+    assert [m.value for m in at.metric] == ["54", "2", "37.0", "1"]
+    assert set(_frame(at, "excerpt")["category"]) == {"professionalism"}
+    at.multiselect(key="team").set_value(["acute/ward-9"]).run()
+    assert set(_frame(at, "excerpt")["team"]) == {"Ward 9"}
+
+
+def test_overview_for_a_team_lead_shows_only_their_team(org: Path) -> None:
+    at = _signed_in("lead7")
+    assert at.multiselect(key="team").options == ["Ward 7"]
+    assert [m.value for m in at.metric] == ["25", "3", "120.0", "2"]
+    at.multiselect(key="team").set_value(["acute/ward-9"]).run()  # not an option: forced
+    assert not at.exception
+    assert set(_frame(at, "excerpt")["team"]) == {"Ward 7"}
+    at.session_state["team"] = ["community"]
+    at.query_params["team"] = "community"
+    at.run()
+    assert set(_frame(at, "excerpt")["team"]) == {"Ward 7"}
+    assert set(_frame(at, "rule_id")["team"]) == {"Ward 7"}
+
+
+def test_overview_for_an_auditor_hides_small_teams(org: Path) -> None:
+    at = _signed_in("auditor")
+    assert "Community team" not in set(_frame(at, "rule_id")["team"])
+    at.multiselect(key="team").set_value(["community"]).run()
+    assert not at.metric
+    assert any("fewer than 5 people" in i.value for i in at.info)
+
+
+def test_findings_queue_lists_the_open_findings(org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("pages/findings_queue.py").run()
+    assert _frame(at, "finding_id")["finding_id"].to_list() == ["F7", "F5", "F3", "F2"]
+    at.multiselect(key="status").set_value(["resolved", "confirmed"]).run()
+    assert _frame(at, "finding_id")["finding_id"].to_list() == ["F1", "F4"]
+    assert "person_id" not in _frame(at, "finding_id").columns
+
+
+def test_findings_queue_for_a_team_lead_stays_in_their_team(org: Path) -> None:
+    at = _signed_in("lead7")
+    at.switch_page("pages/findings_queue.py").run()
+    at.multiselect(key="status").set_value(list(STATUSES)).run()
+    assert set(_frame(at, "finding_id")["finding_id"]) == {"F1", "F2", "F3"}
+    at.multiselect(key="team").set_value(["acute/ward-9"]).run()
+    assert set(_frame(at, "finding_id")["team"]) == {"Ward 7"}
+
+    # A session whose state already asks for another team's finding (AppTest refuses to set a
+    # selectbox to a value that is not an option, so the state is forced before the first run).
+    forced = AppTest.from_file(str(APP), default_timeout=30)
+    forced.session_state[SIGNED_IN] = "lead7"
+    forced.session_state["team"] = ["acute/ward-9"]
+    forced.session_state["finding"] = "F4"
+    forced.switch_page("pages/findings_queue.py").run()
+    assert not forced.exception
+    assert set(_frame(forced, "finding_id")["team"]) == {"Ward 7"}
+    assert not forced.html  # F4 is not opened
+
+
+def test_findings_queue_for_an_auditor_has_no_names_and_no_actions(org: Path) -> None:
+    at = _signed_in("auditor")
+    at.switch_page("pages/findings_queue.py").run()
+    people = set(_frame(at, "finding_id")["person"])
+    assert people and not people & set(NAMES.values())
+    at.selectbox(key="finding").set_value("F5").run()
+    assert at.html  # the post is shown
+    shown = " ".join(t.value for t in at.text)
+    assert "Maya Rossi" not in shown
+    keys = {b.key for b in at.button}
+    assert not keys & {"record", "bulk_record"}
+    assert not at.get("radio") and not at.text_area
+
+
+def test_post_text_is_shown_escaped_and_links_never_fire(org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("pages/findings_queue.py").run()
+    at.selectbox(key="finding").set_value("F3").run()
+    [post] = [h.value for h in at.html]
+    assert "<mark>Bed 4</mark>" in post
+    assert "<script" not in post and "&lt;script&gt;" in post
+    assert "<img" not in post and "![pixel](http://tracker.example/p.png)" in post
+    assert "**so**" in post  # Markdown is not interpreted either
+    assert not at.get("link_button")  # its link is javascript:, so no link at all
+    at.selectbox(key="finding").set_value("F5").run()
+    assert len(at.get("link_button")) == 1
+
+
+def test_dismissing_needs_a_reason_and_is_persisted(fresh_org: Path) -> None:
+    before = _reviews(fresh_org)
+    at = _signed_in("lead7")
+    at.switch_page("pages/findings_queue.py").run()
+    at.selectbox(key="finding").set_value("F3").run()
+    at.radio(key="action").set_value("Dismiss")
+    at.button(key="record").click().run()
+    assert [e.value for e in at.error] == ["A dismissal needs a reason."]
+    assert _reviews(fresh_org) == before
+
+    at.radio(key="action").set_value("Dismiss")
+    at.text_area(key="note").input("a holiday photo, no patient")
+    at.button(key="record").click().run()
+    assert [s.value for s in at.success] == ["Recorded 1 decision(s)."]
+    assert _reviews(fresh_org)[-1] == ("F3", "dismissed", "lead7", "a holiday photo, no patient")
+
+    later = _signed_in("officer")  # a new session reads it back from the decisions file
+    later.switch_page("pages/findings_queue.py").run()
+    later.multiselect(key="status").set_value(["dismissed"]).run()
+    assert _frame(later, "finding_id")["finding_id"].to_list() == ["F3"]
+
+
+def test_bulk_decisions(fresh_org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("pages/findings_queue.py").run()
+    at.multiselect(key="bulk").set_value(["F5", "F7"])
+    at.selectbox(key="bulk_action").set_value("Escalate")
+    at.button(key="bulk_record").click().run()
+    assert [s.value for s in at.success] == ["Recorded 2 decision(s)."]
+    assert [r[:3] for r in _reviews(fresh_org)[-2:]] == [
+        ("F5", "escalated", "officer"),
+        ("F7", "escalated", "officer"),
+    ]
+    assert _frame(at, "finding_id")["finding_id"].to_list() == ["F3", "F2"]
+
+
+def test_opening_a_persons_findings_is_logged_once_per_opening(fresh_org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("pages/findings_queue.py").run()
+    at.selectbox(key="finding").set_value("F5").run()
+    at.text_area(key="note").input("typing a note reruns the page").run()
+    at.selectbox(key="person").set_value("p01").run()
+    with duckdb.connect(str(decisions_db_path(fresh_org)), read_only=True) as con:
+        logged = con.execute(
+            "SELECT actor, action, subject FROM audit_log WHERE action = 'view_person'"
+            " ORDER BY logged_at"
+        ).fetchall()
+    assert logged == [("officer", "view_person", "p13"), ("officer", "view_person", "p01")]
+
+
+def test_data_page(org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("pages/data.py").run()
+    assert [m.value for m in at.metric] == ["1", "1"]
+    assert _frame(at, "reason")["reason"].to_list() == ["member name escapes the export"]
+    assert _frame(at, "run_id")["run_id"].to_list() == ["run-1"]
+    assert at.json  # coverage and validation results
+    auditor = _signed_in("auditor")
+    auditor.switch_page("pages/data.py").run()
+    assert "maya-rossi-mastodon.zip" not in set(_frame(auditor, "layout")["archive"])
+
+
+def test_rulebook_page_lists_the_rules(org: Path) -> None:
+    at = _signed_in("auditor")
+    at.switch_page("pages/rulebook.py").run()
+    assert [e.label for e in at.expander] == ["CONF-900 · Bed number in a post · high"]
+    texts = [t.value for t in at.text]
+    assert "hcpc-2024 5.1: Treat information about service users as confidential" in texts
+    assert "Bed 4 again" in texts
+
+
+def test_rulebook_page_explains_a_broken_rulebook(
+    org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCIALAUDIT_RULES", str(tmp_path))
+    at = _signed_in("officer")
+    at.switch_page("pages/rulebook.py").run()
+    assert not at.exception
+    assert at.warning[0].value.startswith("The rulebook could not be read")
+
+
+def test_check_a_post(org: Path) -> None:
+    at = _signed_in("lead7")
+    at.switch_page("pages/check_post.py").run()
+    at.text_area(key="post_text").input("Bed 12 <img src=x onerror=alert(1)> again")
+    at.button(key="check").click().run()
+    assert not at.exception
+    [post] = [h.value for h in at.html]
+    assert "<mark>Bed 12</mark>" in post and "&lt;img src=x" in post and "<img" not in post
+    assert [s.value for s in at.subheader] == ["CONF-900 · Bed number in a post"]
+    at.text_area(key="post_text").input("Off to bed now")
+    at.button(key="check").click().run()
+    assert at.success[0].value.startswith("No findings")
+
+
+def test_no_database_yet(tmp_path: Path, org: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALAUDIT_DB", str(tmp_path / "socialaudit.duckdb"))
+    at = _signed_in("officer")
+    assert not at.exception
+    assert "socialaudit demo" in at.info[0].value

@@ -1,0 +1,196 @@
+"""Facebook, Instagram and Threads parsers against hand-written exports in each real layout.
+
+Every case folder under tests/fixtures/<platform>/ has a `<case>.expected.json` beside it with
+the layout, the account, the coverage and every authored post (the same shape as the X cases).
+Each case is read as the unpacked folder and as a zip built here, and must give exactly those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.archive import ArchiveError, ExportFiles
+from transforms.platforms import facebook, instagram, threads
+from transforms.platforms.meta_text import derived_post_id, repair_meta_text, repair_tree
+from transforms.records import Coverage
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PARSERS = {"facebook": facebook.Parser, "instagram": instagram.Parser, "threads": threads.Parser}
+CASES = sorted(
+    (platform, expected.name.removesuffix(".expected.json"))
+    for platform in PARSERS
+    for expected in (FIXTURES / platform).glob("*.expected.json")
+)
+
+
+def mojibake(text: str) -> str:
+    """What Meta writes for `text`: each UTF-8 byte as its own character."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def zipped(folder: Path, tmp_path: Path) -> Path:
+    archive = tmp_path / f"{folder.name}.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                out.write(file, file.relative_to(folder).as_posix())
+    return archive
+
+
+def read_export(parser, export: Path) -> tuple[str | None, dict, Coverage, list[dict]]:
+    with ExportFiles(export) as files:
+        layout = parser.detect(files)
+        assert layout is not None
+        account = parser.account(files)
+        coverage = Coverage()
+        records = list(parser.parse(files, layout, coverage))
+    items = [
+        {
+            "post_id": r.post_id,
+            "kind": r.kind,
+            "text": r.text,
+            "created_at": r.created_at.isoformat(),
+            "visibility": r.visibility,
+            "in_reply_to": r.in_reply_to,
+            "url": r.url,
+            "like_count": r.like_count,
+            "repost_count": r.repost_count,
+        }
+        for r in records
+    ]
+    assert all(r.platform == parser.platform for r in records)
+    account_fields = {
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "account_id": account.account_id,
+    }
+    return layout, account_fields, coverage, items
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "zip"])
+@pytest.mark.parametrize(("platform", "case"), CASES)
+def test_case_gives_exactly_the_authored_items(platform, case, packed, tmp_path):
+    folder = FIXTURES / platform / case
+    expected = json.loads((FIXTURES / platform / f"{case}.expected.json").read_text())
+    export = zipped(folder, tmp_path) if packed else folder
+
+    layout, account, coverage, items = read_export(PARSERS[platform](), export)
+
+    assert layout == expected["layout"]
+    assert account == expected["account"]
+    assert sorted(items, key=lambda i: (i["created_at"], i["post_id"])) == expected["posts"]
+    report = coverage.as_dict()
+    for key in ("records_read", "skipped", "unknown_keys", "files_recognised", "files_ignored"):
+        assert report[key] == expected[key], key
+    assert len(items) + sum(coverage.skipped.values()) == coverage.records_read
+
+
+def test_every_platform_has_cases():
+    assert {platform for platform, _ in CASES} == set(PARSERS)
+
+
+@pytest.mark.parametrize("platform", sorted(PARSERS))
+def test_html_export_is_refused_with_advice(platform):
+    refused = pytest.raises(ArchiveError, match="HTML export; re-export choosing JSON")
+    with ExportFiles(FIXTURES / platform / "html_only") as files, refused:
+        PARSERS[platform]().detect(files)
+
+
+@pytest.mark.parametrize(
+    ("platform", "other_platform", "case"),
+    [
+        ("facebook", "instagram", "layout_2024"),
+        ("instagram", "facebook", "layout_2024"),
+        ("threads", "facebook", "layout_2024"),
+    ],
+)
+def test_parsers_do_not_claim_each_others_exports(platform, other_platform, case):
+    with ExportFiles(FIXTURES / other_platform / case) as files:
+        assert PARSERS[platform]().detect(files) is None
+
+
+def test_instagram_export_with_threads_yields_both_platforms():
+    """Each parser reads its own files; the Threads file is Instagram's ignored file."""
+    folder = FIXTURES / "threads" / "in_instagram_export"
+    _, account, coverage, items = read_export(instagram.Parser(), folder)
+
+    assert [item["text"] for item in items] == ["Night shift fuel 🍜"]
+    assert account["handle"] == "aoife.paramedic"
+    assert "your_instagram_activity/threads/threads_and_replies.json" in coverage.files_ignored
+    with ExportFiles(folder) as files:
+        assert threads.Parser().detect(files) == "json"
+
+
+@pytest.mark.parametrize("platform", sorted(PARSERS))
+def test_invalid_json_names_the_file(platform, tmp_path):
+    name = {
+        "facebook": "your_posts__check_ins__photos_and_videos_1.json",
+        "instagram": "posts_1.json",
+        "threads": "threads_and_replies.json",
+    }[platform]
+    (tmp_path / "activity").mkdir()
+    (tmp_path / "activity" / name).write_text('[{"timestamp": 1700000000, "data": [')
+    with (
+        ExportFiles(tmp_path) as files,
+        pytest.raises(ArchiveError, match=re.escape(f"activity/{name}")),
+    ):
+        PARSERS[platform]().detect(files)
+
+
+def test_same_item_in_two_files_gets_one_id(tmp_path):
+    """A group post can also be listed among the posts: the derived id does not depend on where."""
+    entry = {"timestamp": 1700000000, "data": [{"post": mojibake("Réunion à 18 h")}]}
+    (tmp_path / "your_posts_1.json").write_text(json.dumps([entry]))
+    (tmp_path / "group_posts_and_comments.json").write_text(json.dumps({"group_posts_v2": [entry]}))
+    with ExportFiles(tmp_path) as files:
+        records = list(facebook.Parser().parse(files, "json-2019", Coverage()))
+    assert [r.text for r in records] == ["Réunion à 18 h"] * 2
+    assert records[0].post_id == records[1].post_id
+
+
+def test_derived_id_is_stable_and_changes_with_the_text():
+    moment = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert derived_post_id(moment, "on shift") == derived_post_id(moment, "on shift")
+    assert derived_post_id(moment, "on shift") != derived_post_id(moment, "on shift!")
+    assert derived_post_id(moment, "on shift") != derived_post_id(
+        moment + timedelta(seconds=1), "on shift"
+    )
+
+
+# -- the encoding repair ------------------------------------------------------------------------
+
+
+@given(st.text())
+def test_repair_undoes_meta_mojibake_for_any_text(text):
+    assert repair_meta_text(mojibake(text)) == text
+
+
+@given(st.text(), st.characters(min_codepoint=0x100), st.text())
+def test_repair_leaves_text_with_characters_beyond_latin1_alone(before, wide, after):
+    text = before + wide + after
+    assert repair_meta_text(text) == text
+
+
+# Correctly decoded Western European text: every accented letter stands between ASCII letters, so
+# its single Latin-1 byte can never be part of a UTF-8 sequence ("café", "naïve", "Ó Briain").
+ascii_runs = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1)
+accented = st.characters(min_codepoint=0x80, max_codepoint=0xFF)
+
+
+@given(st.lists(st.tuples(ascii_runs, accented)), ascii_runs)
+def test_repair_leaves_correct_latin1_text_alone(pieces, tail):
+    text = "".join(run + letter for run, letter in pieces) + tail
+    assert repair_meta_text(text) == text
+
+
+def test_repair_tree_repairs_keys_and_nested_values_only_where_strings():
+    tree = {mojibake("Opmerking é"): [{"value": mojibake("Très 😍")}, 3, None, True]}
+    assert repair_tree(tree) == {"Opmerking é": [{"value": "Très 😍"}, 3, None, True]}
