@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Test, lint and evaluate the rulebook.", no_args_is_help=True)
 roster_app = typer.Typer(help="Manage the organisation's roster.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage the dashboard's local users.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(roster_app, name="roster")
+app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
     Path | None,
@@ -167,11 +169,16 @@ def serve(
 @app.command()
 def demo(db: DbOption = None) -> None:
     """Audit the bundled sample organisation and print what it found."""
+    import shutil
+
+    from dashboards.auth import users_path
     from flows.audit import audit as audit_flow
 
     result = audit_flow(
         _db(db), str(SAMPLE_DIR / "inbox"), str(SAMPLE_DIR / "roster.csv"), move=False
     )
+    if not users_path().exists():  # the demo's public sign-ins, never for real people
+        shutil.copyfile(SAMPLE_DIR / "users.yaml", users_path())
     totals = result["totals"]
     typer.echo("socialaudit demo: the sample organisation\n")
     typer.echo(f"  people      {totals['people']} in {totals['teams']} teams")
@@ -290,6 +297,33 @@ def roster_import(
     typer.echo(
         f"{file.name}: {roster.people.height} people in {roster.teams.height} teams imported"
     )
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name, or e-mail for OIDC sign-in.")],
+    role: Annotated[
+        str, typer.Option(help="compliance_officer, team_lead or auditor.")
+    ] = "auditor",
+    team: Annotated[
+        list[str] | None, typer.Option(help="A team a team lead may see (repeatable).")
+    ] = None,
+    oidc_only: Annotated[
+        bool, typer.Option("--oidc-only", help="No password: sign in through the provider.")
+    ] = False,
+) -> None:
+    """Add or replace a dashboard user in the local users file (password hashed with scrypt)."""
+    from dashboards.auth import add_user, users_path
+
+    password = None
+    if not oidc_only:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        add_user(users_path(), username, role, list(team or []), password)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{username}: {role} added to {users_path()}")
 
 
 @rules_app.command("test")
