@@ -103,8 +103,11 @@ def owner_of(
     """Whose export this is. Given a person, the account inside must not belong to anyone else
     nor be missing from the person's registered handles on that platform."""
     platform = parsed.account.platform
-    handle = normalise_handle(parsed.account.handle or "")
-    registered = store.person_for_account(con, platform, handle) if handle else None
+    handle = normalise_handle(parsed.account.handle or parsed.account.account_id or "")
+    registered = None
+    for candidate in (parsed.account.handle, parsed.account.account_id):
+        if candidate and registered is None:  # a roster may list a handle or an account id
+            registered = store.person_for_account(con, platform, normalise_handle(candidate))
     if person_id is None:
         return registered
     if not store.person_exists(con, person_id):

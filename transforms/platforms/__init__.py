@@ -28,9 +28,31 @@ class ExportParser(Protocol):
 
 
 def all_parsers() -> list[ExportParser]:
-    from transforms.platforms import facebook, instagram, threads, twitter
+    from transforms.platforms import (
+        bluesky,
+        facebook,
+        generic,
+        instagram,
+        linkedin,
+        mastodon,
+        reddit,
+        threads,
+        tiktok,
+        twitter,
+    )
 
-    return [twitter.Parser(), facebook.Parser(), instagram.Parser(), threads.Parser()]
+    return [
+        twitter.Parser(),
+        facebook.Parser(),
+        instagram.Parser(),
+        threads.Parser(),
+        tiktok.Parser(),
+        linkedin.Parser(),
+        mastodon.Parser(),
+        bluesky.Parser(),
+        reddit.Parser(),
+        generic.Parser(),
+    ]
 
 
 class UnrecognisedExport(Exception):

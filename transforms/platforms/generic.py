@@ -41,6 +41,8 @@ KNOWN_KEYS = frozenset(
     {*REQUIRED_KEYS, "kind", "visibility", "url", "in_reply_to", "platform_name"}
 )
 
+Outcome = tuple[PostRecord | None, str]  # a post, or None and the reason the record is not one
+
 
 # -- readers shared by the platform parsers ---------------------------------------------------
 
@@ -118,6 +120,17 @@ def count_unknown_keys(
             coverage.unknown_keys[f"{where}:{key}"] += 1
 
 
+def tally(coverage: Coverage, outcomes: Iterable[Outcome]) -> Iterator[PostRecord]:
+    """Yield the posts; count every record read and why each other one was skipped, so that
+    posts yielded + records skipped == records read."""
+    for post, reason in outcomes:
+        coverage.records_read += 1
+        if post is None:
+            coverage.skip(reason)
+        else:
+            yield post
+
+
 def record_files(coverage: Coverage, files: ExportFiles, recognised: Iterable[str]) -> None:
     """Note which members the parser reads; every other member is reported as ignored."""
     read = set(recognised)
@@ -132,12 +145,11 @@ class Parser:
     platform = "generic"
 
     def detect(self, files: ExportFiles) -> str | None:
-        kinds = [
-            member.basename.rsplit(".", 1)[1].lower()
-            for member in files.with_basename(CSV_NAME, JSONL_NAME)
-            if self._has_required_keys(files, member.name)
-        ]
-        return "+".join(sorted(set(kinds))) or None
+        """By name alone: the names are ours, so a broken file should fail loudly in parse."""
+        suffixes = {
+            m.basename.rsplit(".", 1)[1].lower() for m in files.with_basename(CSV_NAME, JSONL_NAME)
+        }
+        return "+".join(sorted(suffixes)) or None
 
     def account(self, files: ExportFiles) -> AccountInfo:
         return AccountInfo(platform=self.platform)
@@ -146,30 +158,16 @@ class Parser:
         members = [member.name for member in files.with_basename(CSV_NAME, JSONL_NAME)]
         record_files(coverage, files, members)
         for name in members:
-            for record in _records(files, name):
-                coverage.records_read += 1
-                if record is None:
-                    coverage.skip("malformed_row")
-                    continue
-                count_unknown_keys(coverage, name, record, KNOWN_KEYS)
-                post, reason = _to_post(record)
-                if post is None:
-                    coverage.skip(reason)
-                else:
-                    yield post
+            yield from tally(coverage, _outcomes(files, name, coverage))
 
-    @staticmethod
-    def _has_required_keys(files: ExportFiles, name: str) -> bool:
-        if name.lower().endswith(".csv"):
-            return set(REQUIRED_KEYS) <= set(csv_header(files, name))
-        with files.open(name) as stream:
-            head = stream.read(1024 * 1024).decode("utf-8-sig", errors="replace")
-        first_line = next((line for line in head.splitlines() if line.strip()), "")
-        try:
-            first = json.loads(first_line)
-        except ValueError:
-            return False
-        return isinstance(first, dict) and set(REQUIRED_KEYS) <= set(first)
+
+def _outcomes(files: ExportFiles, name: str, coverage: Coverage) -> Iterator[Outcome]:
+    for record in _records(files, name):
+        if record is None:
+            yield None, "malformed_row"
+        else:
+            count_unknown_keys(coverage, name, record, KNOWN_KEYS)
+            yield _to_post(record)
 
 
 def _records(files: ExportFiles, name: str) -> Iterator[Mapping[str, Any] | None]:
@@ -199,7 +197,7 @@ def _jsonl_records(files: ExportFiles, name: str) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def _to_post(record: Mapping[str, Any]) -> tuple[PostRecord | None, str]:
+def _to_post(record: Mapping[str, Any]) -> Outcome:
     """The record as a post, or None and the reason it cannot be one."""
     post_id, text = _field(record, "id"), _field(record, "text")
     created_at = parse_timestamp(_field(record, "created_at"))

@@ -4,8 +4,9 @@ account name from Profile.csv.
 LinkedIn writes broken CSV, so these files are read defensively:
 - quotes are escaped by doubling ("") in some files and by backslash (\\") in others; both
   dialects are tried and the one whose rows fit the header wins;
-- a multi-line post has every line wrapped in its own quotes ('first"\\n""\\n"second'), which is
-  undone only when every line break carries them, so quotes the author typed survive;
+- a multi-line post may have every line wrapped in its own quotes ('first"\\n""\\n"second');
+  this is undone only in a file where every line break of every text carries them, so quotes
+  the author typed survive in files that do not wrap;
 - dates are 'YYYY-MM-DD HH:MM:SS' in UTC, sometimes with a ' UTC' suffix.
 Comments have no id or address of their own: their Link is the post they answer.
 """
@@ -13,11 +14,12 @@ Comments have no id or address of their own: their Link is the post they answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 from transforms.archive import ExportFiles
 from transforms.platforms.generic import (
+    Outcome,
     count_unknown_keys,
     csv_header,
     csv_records,
@@ -25,6 +27,7 @@ from transforms.platforms.generic import (
     record_files,
     split_csv,
     stable_id,
+    tally,
 )
 from transforms.records import AccountInfo, Coverage, PostRecord
 
@@ -68,18 +71,7 @@ class Parser:
         profile = [member.name for member in files.with_basename(PROFILE)]
         record_files(coverage, files, [*content, *profile])
         for name, is_share in content.items():
-            known = SHARE_COLUMNS if is_share else COMMENT_COLUMNS
-            for record in csv_records(_read_linkedin_csv(files, name)):
-                coverage.records_read += 1
-                if record is None:
-                    coverage.skip("malformed_row")
-                    continue
-                count_unknown_keys(coverage, name, record, known)
-                post, reason = _share(record) if is_share else _comment(record)
-                if post is None:
-                    coverage.skip(reason)
-                else:
-                    yield post
+            yield from tally(coverage, _outcomes(files, name, is_share, coverage))
 
     @staticmethod
     def _content_files(files: ExportFiles) -> dict[str, bool]:
@@ -92,6 +84,24 @@ class Parser:
             elif header >= COMMENT_COLUMNS:
                 found[member.name] = False
         return found
+
+
+def _outcomes(
+    files: ExportFiles, name: str, is_share: bool, coverage: Coverage
+) -> Iterator[Outcome]:
+    known, text_column, to_post = (
+        (SHARE_COLUMNS, "ShareCommentary", _share)
+        if is_share
+        else (COMMENT_COLUMNS, "Message", _comment)
+    )
+    records = list(csv_records(_read_linkedin_csv(files, name)))
+    wrapped = _lines_are_wrapped(record.get(text_column, "") for record in records if record)
+    for record in records:
+        if record is None:
+            yield None, "malformed_row"
+        else:
+            count_unknown_keys(coverage, name, record, known)
+            yield to_post(record, _clean_text(record.get(text_column, ""), wrapped))
 
 
 def _read_linkedin_csv(files: ExportFiles, name: str) -> list[list[str]]:
@@ -108,12 +118,16 @@ def _misfit_rows(rows: list[list[str]]) -> int:
     return sum(1 for row in rows[1:] if len(row) != len(rows[0]))
 
 
-def _unwrap_line_quotes(value: str) -> str:
+def _lines_are_wrapped(texts: Iterable[str]) -> bool:
+    """Whether the file wraps each line of a multi-line text in quotes ('a"\\n"b'): decided for
+    the whole file, since one text alone cannot tell wrapping from quotes the author typed."""
+    multi_line = [text.replace("\r\n", "\n") for text in texts if "\n" in text]
+    return bool(multi_line) and all(t.count('"\n"') == t.count("\n") for t in multi_line)
+
+
+def _clean_text(value: str, wrapped: bool) -> str:
     text = value.replace("\r\n", "\n")
-    breaks = text.count("\n")
-    if breaks and text.count('"\n"') == breaks:
-        text = text.replace('"\n"', "\n")
-    return text.strip()
+    return (text.replace('"\n"', "\n") if wrapped else text).strip()
 
 
 def _urn(link: str) -> str | None:
@@ -122,8 +136,7 @@ def _urn(link: str) -> str | None:
     return match.group(0) if match else None
 
 
-def _share(record: Mapping[str, str]) -> tuple[PostRecord | None, str]:
-    text = _unwrap_line_quotes(record.get("ShareCommentary", ""))
+def _share(record: Mapping[str, str], text: str) -> Outcome:
     created_at = parse_timestamp(record.get("Date"))
     link = record.get("ShareLink", "").strip()
     if not text:
@@ -142,8 +155,7 @@ def _share(record: Mapping[str, str]) -> tuple[PostRecord | None, str]:
     return post, ""
 
 
-def _comment(record: Mapping[str, str]) -> tuple[PostRecord | None, str]:
-    text = _unwrap_line_quotes(record.get("Message", ""))
+def _comment(record: Mapping[str, str], text: str) -> Outcome:
     created_at = parse_timestamp(record.get("Date"))
     link = record.get("Link", "").strip()
     if not text:

@@ -23,10 +23,12 @@ from urllib.parse import urlparse
 
 from transforms.archive import ArchiveError, ExportFiles
 from transforms.platforms.generic import (
+    Outcome,
     count_unknown_keys,
     load_json,
     parse_timestamp,
     record_files,
+    tally,
 )
 from transforms.records import AccountInfo, Coverage, PostRecord
 
@@ -88,17 +90,10 @@ class Parser:
         record_files(coverage, files, [*outboxes, *(m.name for m in files.with_basename(ACTOR))])
         followers = _followers_collection(_actor(files))
         for name in outboxes:
-            for activity in _ordered_items(files, name):
-                coverage.records_read += 1
-                post, reason = self._to_post(activity, followers, coverage)
-                if post is None:
-                    coverage.skip(reason)
-                else:
-                    yield post
+            activities = _ordered_items(files, name)
+            yield from tally(coverage, (self._to_post(a, followers, coverage) for a in activities))
 
-    def _to_post(
-        self, activity: object, followers: str | None, coverage: Coverage
-    ) -> tuple[PostRecord | None, str]:
+    def _to_post(self, activity: object, followers: str | None, coverage: Coverage) -> Outcome:
         """The activity as an authored post, or None and the reason it is not one."""
         if not isinstance(activity, dict):
             return None, "malformed_item"
@@ -198,9 +193,10 @@ def _visibility(note: Mapping[str, Any], followers: str | None) -> str | None:
 
 def _note_text(note: Mapping[str, Any]) -> str:
     """Content warning, body and poll options, as plain text."""
-    parts = [note.get("summary"), html_to_text(note.get("content") or "")]
     options = note.get("oneOf") or note.get("anyOf") or []
-    parts.extend(option.get("name") for option in options if isinstance(option, dict))
+    names = [option.get("name") for option in options if isinstance(option, dict)]
+    poll = "\n".join(name.strip() for name in names if isinstance(name, str))
+    parts = [note.get("summary"), html_to_text(note.get("content") or ""), poll]
     return "\n\n".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
 
 
