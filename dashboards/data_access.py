@@ -86,10 +86,9 @@ def log_access(actor: str, action: str, subject: str, main_db: Path | None = Non
 
 def _attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str, retries: int) -> None:
     """Attach a file read-only, waiting briefly while another process writes to it."""
-    literal = str(path).replace("'", "''")
     for attempt in range(retries):
         try:
-            con.execute(f"ATTACH '{literal}' AS {alias} (READ_ONLY)")
+            db.attach(con, path, alias, read_only=True)
             return
         except duckdb.IOException:
             if attempt == retries - 1:

@@ -7,7 +7,10 @@ them, so `socialaudit check` answers quickly.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +29,11 @@ roster_app = typer.Typer(help="Manage the organisation's roster.", no_args_is_he
 users_app = typer.Typer(help="Manage the dashboard's local users.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(roster_app, name="roster")
+review_app = typer.Typer(
+    help="Review findings: list them, show one, record decisions.", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
+app.add_typer(review_app, name="review")
 
 DbOption = Annotated[
     Path | None,
@@ -297,6 +304,106 @@ def roster_import(
     typer.echo(
         f"{file.name}: {roster.people.height} people in {roster.teams.height} teams imported"
     )
+
+
+def _officer_view(db: Path | None) -> Any:
+    """A compliance officer's read-only view of the published copy and every decision."""
+    from dashboards.access import Viewer, scope_for
+    from dashboards.data_access import read_connection
+
+    @contextmanager
+    def view() -> Iterator[tuple[Any, Any]]:
+        with read_connection(Path(_db(db))) as con:
+            yield con, scope_for(Viewer("cli", "compliance_officer"), con)
+
+    return view()
+
+
+@review_app.command("list")
+def review_list(
+    status: Annotated[
+        list[str] | None, typer.Option(help="open, confirmed, ... (repeatable)")
+    ] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team id (repeatable).")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Category (repeatable).")] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="Severity (repeatable).")] = None,
+    person: Annotated[str | None, typer.Option(help="One person's findings.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """List findings, most severe and newest first, with their current status."""
+    from dashboards.queries import Filters, findings_queue
+
+    filters = Filters(
+        teams=tuple(team or ()),
+        categories=tuple(category or ()),
+        severities=tuple(severity or ()),
+        statuses=tuple(status or ()),
+    )
+    with _officer_view(db) as (con, scope):
+        rows = findings_queue(con, scope, filters, person, limit)
+    for row in rows.iter_rows(named=True):
+        typer.echo(
+            f"{row['finding_id']}  {row['date']}  {row['severity']:<8} {row['status']:<9} "
+            f"{row['rule']:<10} {row['team']:<20} {row['person']}"
+        )
+        typer.echo(f"    {row['excerpt']}")
+    typer.echo(f"{rows.height} findings")
+
+
+@review_app.command("show")
+def review_show(finding_id: str, db: DbOption = None) -> None:
+    """One finding: the post, the matched words, the rule, the standard and its history."""
+    from dashboards.queries import finding_detail, review_history
+
+    with _officer_view(db) as (con, scope):
+        detail = finding_detail(con, scope, finding_id)
+        history = review_history(con, finding_id) if detail else None
+    if detail is None or history is None:
+        typer.echo(f"no finding {finding_id}", err=True)
+        raise typer.Exit(1)
+    spans = json.loads(detail["spans"])
+    typer.echo(
+        f"{detail['rule_id']} [{detail['severity']}] {detail['category']}: {detail['status']}"
+    )
+    typer.echo(f"{detail['date']} {detail['platform']} {detail['url'] or ''}")
+    typer.echo(f"person: {detail['person']} ({detail['team']})")
+    typer.echo(f"matched: {', '.join(repr(detail['text'][s:e]) for s, e in spans)}")
+    typer.echo(f"why: {detail['message']}\nwhat to do: {detail['guidance']}")
+    typer.echo(f"standard: {detail['standard']}")
+    for decided_at, reviewer, decision, note in history.iter_rows():
+        typer.echo(f"  {decided_at:%Y-%m-%d %H:%M} {reviewer}: {decision} {note or ''}")
+
+
+@review_app.command("decide")
+def review_decide(
+    finding_ids: Annotated[list[str], typer.Argument(help="One or more finding ids.")],
+    decision: Annotated[
+        str, typer.Option(help="confirmed, dismissed, escalated, resolved or open.")
+    ],
+    note: Annotated[str | None, typer.Option(help="Why (required to dismiss).")] = None,
+    reviewer: Annotated[str, typer.Option(help="Who decides [default: $USER].")] = os.environ.get(
+        "USER", "cli"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Record a decision on findings; it is appended to the audit log and survives re-scoring."""
+    from dashboards.data_access import record_decision
+    from dashboards.queries import in_scope
+
+    with _officer_view(db) as (con, scope):
+        known = set(in_scope(con, scope, finding_ids))
+    unknown = [f for f in finding_ids if f not in known]
+    if unknown:
+        typer.echo(f"no such findings: {', '.join(unknown)}", err=True)
+        raise typer.Exit(1)
+    try:
+        for finding_id in finding_ids:
+            record_decision(finding_id, decision, reviewer, note, Path(_db(db)))
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{len(finding_ids)} findings {decision}")
 
 
 @users_app.command("add")

@@ -8,7 +8,6 @@ deleted through the product: the current status of a finding is its latest decis
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -41,18 +40,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
 
 
 @contextmanager
-def open_decisions(path: Path, retries: int = 50) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_decisions(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived writable connection, waiting briefly if another process holds the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(retries):
-        try:
-            con = duckdb.connect(str(path), config=db.safe_config())
-            break
-        except duckdb.IOException:
-            if attempt == retries - 1:
-                raise
-            time.sleep(0.1)
-    db.restrict_to_owner(path)
+    con = db.open_file(path, wait_seconds=10)
     try:
         con.execute(SCHEMA)
         yield con

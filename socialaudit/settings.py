@@ -53,3 +53,22 @@ def configure_prefect() -> None:
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+
+
+class UnsafeKeyStorage(Exception):
+    """The encryption key is configured unsafely."""
+
+
+def encryption_key(db_path: Path | None = None) -> str | None:
+    """The database key from SOCIALAUDIT_DB_KEY or the file named by SOCIALAUDIT_DB_KEY_FILE.
+
+    A key file beside the data it protects protects nothing, so one in the database's own folder
+    is refused."""
+    key = os.environ.get("SOCIALAUDIT_DB_KEY")
+    key_file = os.environ.get("SOCIALAUDIT_DB_KEY_FILE")
+    if key_file:
+        file = Path(key_file).resolve()
+        if db_path is not None and file.parent == Path(db_path).resolve().parent:
+            raise UnsafeKeyStorage(f"the key file {file} must not be stored beside the database")
+        key = file.read_text(encoding="utf-8").strip()
+    return key or None
