@@ -20,6 +20,7 @@ from flows.ingest import ingest_one
 from flows.publish import publish
 from flows.score import score
 from socialaudit import db
+from socialaudit.locking import run_lock
 from transforms import store
 from transforms.inbox import InboxExport, file_away, find_exports
 from transforms.roster import read_roster
@@ -98,6 +99,18 @@ def audit(
     Handled exports are moved out of the inbox (processed/ or quarantine/ beside it) unless
     `move` is false, as for the bundled sample.
     """
+    with run_lock(Path(db_path)):
+        return _audit(db_path, inbox, roster, move, reports_dir, webhook_url)
+
+
+def _audit(
+    db_path: str,
+    inbox: str,
+    roster: str | None,
+    move: bool,
+    reports_dir: str | None,
+    webhook_url: str | None,
+) -> dict[str, Any]:
     run_id = uuid.uuid4().hex
     start_run(db_path, run_id)
     counts: dict[str, Any] = {}

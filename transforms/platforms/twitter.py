@@ -13,6 +13,9 @@ An archive states little explicitly, so several facts are inferred from how X wr
 retweets only by their "RT @" text, quotes only by a link to a post, audience only by the file a
 tweet is in, and the full text of a long post only by matching note-tweet.js on creation time
 (the note's id is not the tweet's).
+
+Items read but not stored are counted in the coverage by reason: repost, earlier_edit_version,
+deleted_by_user, bad_timestamp, missing_id, missing_text, media_only, malformed_item, duplicate_id.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ _CREATED_AT = re.compile(
     r"(?P<rest>\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4})"
 )
 _STATUS_LINK = re.compile(
-    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<user>\w{1,15})/status/\d+"
+    r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<user>\w+)/status/\d+"
     r"(?P<media>/(?:photo|video)/\d+)?",
     re.IGNORECASE,
 )
@@ -98,37 +101,27 @@ class Parser:
     def parse(self, files: ExportFiles, layout: str, coverage: Coverage) -> Iterator[PostRecord]:
         if layout not in LAYOUTS:
             raise ValueError(f"unknown X layout {layout!r}")
-        read = [member.name for member in files.with_basename("account.js", "user_details.js")]
-        if manifest := _check_manifest(files):
-            read.append(manifest)
-        long_posts = _LongPosts()
-        for member in _ytd_files(files, "note-tweet"):
-            long_posts.add_all(_read_list(files, member.name))
-            read.append(member.name)
-        for member in _ytd_files(files, "deleted-tweets"):
-            deleted = len(_read_list(files, member.name))
-            coverage.records_read += deleted
-            coverage.skip("deleted_by_user", deleted)
-            read.append(member.name)
         sources = _authored_sources(files, layout)
+        long_posts, note_files = _read_long_posts(files)
+        read = [member.name for member in files.with_basename("account.js", "user_details.js")]
+        read += _check_manifest(files) + note_files + _count_deleted(files, coverage)
         read += [member.name for member, _ in sources]
         coverage.files_recognised.extend(sorted(read))
         coverage.files_ignored.extend(_ignored_labels(files, set(read)))
 
-        handle = self.account(files).handle
-        converter = _TweetConverter(handle, long_posts, coverage)
-        seen: set[str] = set()
+        converter = _TweetConverter(self.account(files).handle, long_posts, coverage)
+        stored: set[str] = set()  # a tweet in two files, or a file copied twice, is stored once
         for member, visibility in sources:
             for item in _read_list(files, member.name):
                 coverage.records_read += 1
                 try:
                     record = converter.convert(item, visibility)
-                    if record.post_id in seen:
+                    if record.post_id in stored:
                         raise _Skip("duplicate_id")
                 except _Skip as skipped:
                     coverage.skip(skipped.reason)
                     continue
-                seen.add(record.post_id)
+                stored.add(record.post_id)
                 yield record
 
 
@@ -138,10 +131,11 @@ class Parser:
 def strip_js_wrapper(text: str) -> str:
     """The JSON inside an archive data file: drops the leading assignment (`window.YTD.x.part0 =`,
     `window.__THAR_CONFIG =`, `Grailbird.data.tweets_2017_05 =`) and a trailing ';'."""
-    assignment = _JS_ASSIGNMENT.match(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    assignment = _JS_ASSIGNMENT.match(text)
     if assignment is None:
         raise ValueError("the file does not start with a 'name = ' assignment")
-    body = text.lstrip("\ufeff")[assignment.end() :].rstrip()
+    body = text[assignment.end() :].rstrip()
     return body[:-1].rstrip() if body.endswith(";") else body
 
 
@@ -175,14 +169,13 @@ def _ytd_files(files: ExportFiles, stem: str) -> list[Member]:
     for member in files.members:
         match = _YTD_FILE_NAME.fullmatch(member.basename.lower())
         if match and match["stem"] == stem:
-            parts.append((int(match["part"] or 0), member.name, member))
-    return [member for _, _, member in sorted(parts, key=lambda part: part[:2])]
+            parts.append((int(match["part"] or 0), member))
+    return [member for _, member in sorted(parts, key=lambda part: (part[0], part[1].name))]
 
 
 def _classic_months(files: ExportFiles) -> list[Member]:
-    return sorted(
-        (m for m in files.members if _CLASSIC_MONTH_PATH.search(m.name)), key=lambda m: m.name
-    )
+    months = [member for member in files.members if _CLASSIC_MONTH_PATH.search(member.name)]
+    return sorted(months, key=lambda member: member.name)
 
 
 def _authored_sources(files: ExportFiles, layout: str) -> list[tuple[Member, str]]:
@@ -196,12 +189,12 @@ def _authored_sources(files: ExportFiles, layout: str) -> list[tuple[Member, str
     return sources
 
 
-def _check_manifest(files: ExportFiles) -> str | None:
+def _check_manifest(files: ExportFiles) -> list[str]:
     """A part the manifest lists but the export lacks means a partial download: auditing part of
-    a history would understate it, so the export is refused."""
+    a history would understate it, so the export is refused. Returns the manifest read, if any."""
     manifests = files.with_basename("manifest.js")
     if not manifests:
-        return None
+        return []
     present = {member.basename.lower() for member in files.members}
     data_types = _dict(_dict(_read_js(files, manifests[0].name)).get("dataTypes"))
     for data_type in _CONTENT_TYPES:
@@ -209,7 +202,25 @@ def _check_manifest(files: ExportFiles) -> str | None:
             listed = _text(_dict(entry).get("fileName"))
             if listed and PurePosixPath(listed).name.lower() not in present:
                 raise ArchiveError(f"{files.path.name}: the manifest lists missing {listed}")
-    return manifests[0].name
+    return [manifests[0].name]
+
+
+def _read_long_posts(files: ExportFiles) -> tuple[_LongPosts, list[str]]:
+    long_posts = _LongPosts()
+    members = _ytd_files(files, "note-tweet")
+    for member in members:
+        long_posts.add_all(_read_list(files, member.name))
+    return long_posts, [member.name for member in members]
+
+
+def _count_deleted(files: ExportFiles, coverage: Coverage) -> list[str]:
+    """Tweets the person deleted before exporting are read and counted, never stored."""
+    members = _ytd_files(files, "deleted-tweets")
+    for member in members:
+        if deleted := len(_read_list(files, member.name)):
+            coverage.records_read += deleted
+            coverage.skip("deleted_by_user", deleted)
+    return [member.name for member in members]
 
 
 def _ignored_labels(files: ExportFiles, read: set[str]) -> list[str]:
@@ -246,6 +257,8 @@ class _Skip(Exception):
 
 
 class _TweetConverter:
+    """One archive item to one PostRecord, or a `_Skip` saying why not."""
+
     def __init__(self, handle: str | None, long_posts: _LongPosts, coverage: Coverage) -> None:
         self.handle = handle
         self.long_posts = long_posts
