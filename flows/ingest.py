@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.publish import publish
 from socialaudit import db
+from socialaudit.locking import run_lock
 from transforms.ingest import ingest_export
 
 
@@ -30,6 +31,7 @@ def ingest_one(db_path: str, export: str, person_id: str | None = None) -> dict[
 @flow(name="ingest", log_prints=False)
 def ingest(db_path: str, exports: list[str], person_id: str | None = None) -> list[dict[str, Any]]:
     """Ingest each export in turn: a bad one is quarantined and the rest go on."""
-    results = [ingest_one(db_path, export, person_id) for export in exports]
-    publish(db_path)
+    with run_lock(Path(db_path)):
+        results = [ingest_one(db_path, export, person_id) for export in exports]
+        publish(db_path)
     return results

@@ -100,8 +100,10 @@ def _print_ingest_result(result: dict[str, Any]) -> None:
 def score(db: DbOption = None) -> None:
     """Score every post not yet scored under the current rulebook version."""
     from flows.score import score as score_flow
+    from socialaudit.locking import run_lock
 
-    _echo_json(score_flow(_db(db)))
+    with run_lock(Path(_db(db))):
+        _echo_json(score_flow(_db(db)))
 
 
 @app.command()

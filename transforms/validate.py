@@ -7,6 +7,7 @@ directly, so the batch is handed over as pandas. GX is imported lazily: it costs
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,7 @@ def _run_suite(name: str, frame: pl.DataFrame, parameters: dict[str, Any]) -> Va
 def _validation_definition(name: str) -> tuple[Any, Any]:
     """One ephemeral GX context per process, holding the suite read from expectations/."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # nothing leaves the machine
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

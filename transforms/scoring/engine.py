@@ -89,8 +89,9 @@ class ConductMatcher:
         strings = doc.vocab.strings
         for match_id, start, end in self.phrases(doc):
             hits.append(Span(doc, start, end, label=strings[match_id]))
-        for match_id, start, end in self.tokens(doc):
-            hits.append(Span(doc, start, end, label=strings[match_id]))
+        if len(self.tokens):
+            for match_id, start, end in self.tokens(doc):
+                hits.append(Span(doc, start, end, label=strings[match_id]))
         for label, regex in self.regexes:
             for found in regex.finditer(doc.text):
                 span = doc.char_span(*found.span(), label=label, alignment_mode="expand")
