@@ -408,6 +408,55 @@ def review_decide(
     typer.echo(f"{len(finding_ids)} findings {decision}")
 
 
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="Folder that receives the backup.")],
+    db: DbOption = None,
+) -> None:
+    """Back up the database and its decisions (checkpointed copies with SHA-256 manifest)."""
+    from socialaudit.maintenance import backup as make_backup
+
+    typer.echo(f"backup written to {make_backup(Path(_db(db)), destination)}")
+
+
+@app.command()
+def restore(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `socialaudit backup`.")],
+    db: DbOption = None,
+) -> None:
+    """Restore a backup in place of the database, after checking its manifest."""
+    from socialaudit.maintenance import restore as restore_backup
+
+    try:
+        restore_backup(folder, Path(_db(db)))
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {folder.name}")
+
+
+@app.command()
+def purge(
+    person: Annotated[str, typer.Option(help="Erase everything about this person.")],
+    inbox: Annotated[
+        Path | None, typer.Option(help="Also delete their handled exports beside this inbox.")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who asks [default: $USER].")] = os.environ.get(
+        "USER", "cli"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Right to erasure: delete a person's data completely (recorded in the audit log without
+    the erased content)."""
+    from socialaudit.maintenance import erase_person
+
+    erased = erase_person(Path(_db(db)), person, actor, inbox)
+    typer.echo(
+        f"{person}: erased {erased.posts} posts, {erased.findings} findings, "
+        f"{erased.archives} archives, {erased.reviews} reviews"
+    )
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Sign-in name, or e-mail for OIDC sign-in.")],
@@ -527,6 +576,137 @@ def rules_eval(
         typer.echo("\nfalse negatives:")
         for post_id, category in result.false_negatives:
             typer.echo(f"  {post_id} {category}: {by_id[post_id][:140]!r}")
+
+
+def _one_of(value: str | None, choices: tuple[str, ...], option: str) -> None:
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
+
+
+@app.command("self-audit")
+def self_audit(
+    exports: Annotated[
+        list[Path], typer.Argument(help="Your exports: .zip files or unpacked folders.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The report file [default: socialaudit-report.<format> here]."),
+    ] = None,
+    report_format: Annotated[str, typer.Option("--format", help="html, json or csv.")] = "html",
+    since: Annotated[
+        str | None, typer.Option(help="Only posts from this date: YYYY-MM-DD.")
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option(help="Only this platform, e.g. twitter (repeatable).")
+    ] = None,
+    min_severity: Annotated[
+        str | None, typer.Option(help="Only findings this severe: low, medium, high, critical.")
+    ] = None,
+    profile: Annotated[str, typer.Option(help="Your regulator: hcpc, nmc or gmc.")] = "hcpc",
+    include_marked: Annotated[
+        bool, typer.Option("--include-marked", help="Also show findings you have marked.")
+    ] = False,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="Your marks [default: ~/.socialaudit/self-audit-decisions.json]."),
+    ] = None,
+) -> None:
+    """Audit your own exports on this computer and write one report. Nothing is stored or sent.
+
+    Exit status: 0 when every export was read, 1 when one could not be (the report covers the
+    others), 2 on a usage error.
+    """
+    from datetime import date
+
+    from socialaudit import self_audit as audit_module
+    from socialaudit.reports.self_audit_report import (
+        FORMATS,
+        default_path,
+        summary_line,
+        write_report,
+    )
+    from transforms.records import PLATFORMS
+
+    _one_of(report_format, FORMATS, "--format")
+    _one_of(min_severity, ("low", "medium", "high", "critical"), "--min-severity")
+    _one_of(profile, ("hcpc", "nmc", "gmc"), "--profile")
+    for name in platform or ():
+        _one_of(name, PLATFORMS, "--platform")
+    try:
+        start = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"{since!r} is not a date YYYY-MM-DD", param_hint="--since"
+        ) from None
+    try:
+        marks = audit_module.load_marks(decisions or audit_module.default_decisions_path())
+    except audit_module.DecisionsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    filters = audit_module.Filters(start, tuple(platform or ()), min_severity)
+    result = audit_module.run_self_audit(exports, filters, profile, marks, include_marked)
+    for refused in result.refused:
+        typer.echo(f"{refused.file_name}: could not be read ({refused.reason})", err=True)
+    if not result.exports:
+        typer.echo("No export could be read: no report written.", err=True)
+        raise typer.Exit(1)
+    path = out or default_path(report_format)
+    write_report(result, path, report_format)
+    typer.echo(f"Report written to {path.resolve()}")
+    typer.echo(summary_line(result))
+    if result.refused:
+        raise typer.Exit(1)
+
+
+@app.command("self-audit-mark")
+def self_audit_mark(
+    keys: Annotated[list[str], typer.Argument(help="Finding keys, as shown in the report.")],
+    mark: Annotated[str, typer.Option("--as", help="reviewed, deleted or keep.")],
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="Your marks [default: ~/.socialaudit/self-audit-decisions.json]."),
+    ] = None,
+) -> None:
+    """Mark self-audit findings as reviewed, deleted or kept: the next self-audit hides them."""
+    from socialaudit import self_audit as audit_module
+
+    path = decisions or audit_module.default_decisions_path()
+    try:
+        count = audit_module.mark_findings(path, keys, mark)
+    except audit_module.DecisionsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{count} findings marked {mark} in {path}")
+
+
+@app.command()
+def report(
+    person: Annotated[str, typer.Option(help="The person's id in the roster.")],
+    out: Annotated[Path, typer.Option(help="Folder for the HTML and CSV files.")] = Path("."),
+    db: DbOption = None,
+) -> None:
+    """Write one person's evidence pack (HTML and CSV): each finding with its decision history,
+    rulebook version and source archive (file name and SHA-256). The access is audit-logged."""
+    from datetime import UTC, datetime
+
+    from dashboards.data_access import NoDatabaseYet, log_access, read_connection
+    from socialaudit.reports.evidence_pack import load_evidence, write_evidence_pack
+
+    actor = os.environ.get("USER", "cli")
+    main_db = Path(_db(db))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with read_connection(main_db) as con:
+            pack = load_evidence(con, person, actor, now)
+    except NoDatabaseYet as missing:
+        typer.echo(str(missing), err=True)
+        raise typer.Exit(1) from None
+    if pack is None:
+        typer.echo(f"no person {person} in the published database", err=True)
+        raise typer.Exit(1)
+    log_access(actor, "evidence_pack", person, main_db)
+    html_path, csv_path = write_evidence_pack(pack, out)
+    typer.echo(f"{len(pack.findings)} findings for {person}: {html_path} and {csv_path}")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,27 @@ def current_status(con: duckdb.DuckDBPyConnection, finding_id: str) -> str:
         [finding_id],
     ).fetchone()
     return row[0] if row else "open"
+
+
+def erase_reviews(
+    path: Path, finding_ids: list[str], actor: str, person_id: str, counts: dict[str, int]
+) -> int:
+    """The one deletion the decisions file allows: a person's erasure removes the reviews of
+    their findings (notes can describe them) and logs the erasure, with counts only."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with open_decisions(path) as con:
+        removed = 0
+        con.execute("BEGIN TRANSACTION")
+        if finding_ids:
+            removed = int(
+                con.execute(
+                    "SELECT count(*) FROM reviews WHERE list_contains(?, finding_id)", [finding_ids]
+                ).fetchone()[0]
+            )
+            con.execute("DELETE FROM reviews WHERE list_contains(?, finding_id)", [finding_ids])
+        con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, 'erase_person', ?, NULL, NULL, ?)",
+            [now, actor, person_id, json.dumps({**counts, "reviews": removed})],
+        )
+        con.execute("COMMIT")
+    return removed
