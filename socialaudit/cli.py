@@ -262,9 +262,15 @@ def dashboard(
     import os
     import subprocess
 
+    from dashboards.auth import cookie_secret
     from socialaudit.settings import PROJECT_ROOT
 
-    env = dict(os.environ, SOCIALAUDIT_DB=_db(db))
+    # server.cookieSecret through the environment: a command line is readable by every local user.
+    env = dict(
+        os.environ,
+        SOCIALAUDIT_DB=_db(db),
+        STREAMLIT_SERVER_COOKIE_SECRET=cookie_secret(Path(_db(db))),
+    )
     app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     command = [
         sys.executable,
@@ -590,7 +596,7 @@ def self_audit(
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="The report file [default: socialaudit-report.<format> here]."),
+        typer.Option(help="The report file (default: socialaudit-report.<format> here)."),
     ] = None,
     report_format: Annotated[str, typer.Option("--format", help="html, json or csv.")] = "html",
     since: Annotated[
@@ -608,7 +614,7 @@ def self_audit(
     ] = False,
     decisions: Annotated[
         Path | None,
-        typer.Option(help="Your marks [default: ~/.socialaudit/self-audit-decisions.json]."),
+        typer.Option(help="Your marks (default: ~/.socialaudit/self-audit-decisions.json)."),
     ] = None,
 ) -> None:
     """Audit your own exports on this computer and write one report. Nothing is stored or sent.
@@ -664,7 +670,7 @@ def self_audit_mark(
     mark: Annotated[str, typer.Option("--as", help="reviewed, deleted or keep.")],
     decisions: Annotated[
         Path | None,
-        typer.Option(help="Your marks [default: ~/.socialaudit/self-audit-decisions.json]."),
+        typer.Option(help="Your marks (default: ~/.socialaudit/self-audit-decisions.json)."),
     ] = None,
 ) -> None:
     """Mark self-audit findings as reviewed, deleted or kept: the next self-audit hides them."""

@@ -169,10 +169,13 @@ def run_self_audit(
     audit.platforms = _periods(posts)
     findings = _score(scorer, posts, marks or {})
     findings, below = _at_least(findings, filters.min_severity, book.severities)
-    marked = [f for f in findings if f.mark]
+    unmarked = [f for f in findings if not f.mark]
+    audit.left_out |= {
+        "below_min_severity": below,
+        "marked": 0 if include_marked else len(findings) - len(unmarked),
+    }
     if not include_marked:
-        findings = [f for f in findings if not f.mark]
-    audit.left_out |= {"below_min_severity": below, "marked": 0 if include_marked else len(marked)}
+        findings = unmarked
     order = list(audit.actions)
     newest_first = sorted(findings, key=lambda f: f.created_at, reverse=True)
     audit.findings = sorted(  # stable: newest first within an action and severity
@@ -196,7 +199,8 @@ def _read_exports(paths: Sequence[Path], audit: SelfAudit) -> tuple[pl.DataFrame
         try:
             parsed = read_export(path)
         except Rejected as rejected:
-            audit.refused.append(ExportRefused(path.name, str(rejected)))
+            reason = str(rejected).removeprefix(f"{path.name}: ")
+            audit.refused.append(ExportRefused(path.name, reason))
             continue
         except OSError as error:
             audit.refused.append(ExportRefused(path.name, error.strerror or type(error).__name__))
