@@ -99,9 +99,9 @@ def csv_header(files: ExportFiles, name: str) -> list[str]:
         first_line = stream.readline(64 * 1024)
     try:
         line = first_line.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return []
-    return [column.strip() for column in next(csv.reader([line]), [])]
+        return [column.strip() for column in next(csv.reader([line]), [])]
+    except (UnicodeDecodeError, csv.Error):
+        return []  # not a header of ours; detection moves on
 
 
 def csv_records(rows: list[list[str]]) -> Iterator[dict[str, str] | None]:

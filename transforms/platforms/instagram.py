@@ -102,7 +102,8 @@ def read_account(files: ExportFiles, platform: str) -> AccountInfo:
 def caption_and_time(post: dict[str, object], coverage: Coverage) -> tuple[str, object]:
     """The caption and raw creation time of a media post, at post level or on its media."""
     count_unknown_keys(coverage, "post", post, _POST_KEYS)
-    media = [m for m in post.get("media") or [] if isinstance(m, dict)]
+    listed = post.get("media")
+    media = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
     for item in media:
         count_unknown_keys(coverage, "media", item, _MEDIA_KEYS)
     titles = [post.get("title")] + [item.get("title") for item in media]
