@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -101,13 +102,13 @@ def test_the_batch_goes_on_after_a_hostile_export(store, tmp_path: Path) -> None
 def test_peak_memory_stays_bounded_on_bombs(tmp_path: Path) -> None:
     """A 3 GB bomb is refused without inflating: the child's peak RSS stays a few hundred MB."""
     bomb = tmp_path / "three-gb-bomb.zip"
-    import zipfile
-
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("data/tweets.js", "w", force_zip64=True) as member:
-            chunk = b"\0" * (64 * 1024 * 1024)
-            for _ in range(48):  # 3 GiB of zeros, compressed to a few MB
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("data/tweets.js", "w", force_zip64=True) as member,
+    ):
+        chunk = b"\0" * (64 * 1024 * 1024)
+        for _ in range(48):  # 3 GiB of zeros, compressed to a few MB
+            member.write(chunk)
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) pytest parent.
     script = (
         "import re; from pathlib import Path; from socialaudit import db;"
