@@ -4,7 +4,6 @@ whether ingest must refuse it (True) or may store it (False: odd but legitimate 
 
 from __future__ import annotations
 
-import io
 import json
 import stat
 import zipfile
