@@ -174,3 +174,54 @@ def test_moving_team_keeps_history(con, tmp_path: Path) -> None:
     ]
     teams = {r[0] for r in con.execute("SELECT team_id FROM teams").fetchall()}
     assert {"acute", "acute/emergency", "acute/ward-7", "community", "community/physio"} <= teams
+
+
+YAML_ROSTER = """
+teams:
+  - {id: acute, name: Acute care}
+  - {id: acute/emergency, name: Emergency department}
+  - {id: acute/ward-7, name: Ward 7}
+people:
+  - person_id: p1
+    display_name: Alex Doe
+    role: paramedic
+    regulator: hcpc
+    teams:
+      - {team: acute/emergency, from: 2022-01-01, to: 2024-07-01}
+      - {team: acute/ward-7, from: 2024-07-01}
+    handles: {twitter: [alexdoe], mastodon: ["@alex@nhs.social"]}
+"""
+
+
+def test_yaml_roster_sets_the_whole_dated_history(con, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.yaml"
+    roster.write_text(YAML_ROSTER)
+    apply_roster(con, read_roster(roster), date(2025, 1, 1))
+    assert con.execute(
+        "SELECT team_id, valid_from, valid_to FROM team_memberships WHERE person_id = 'p1' "
+        "ORDER BY valid_from"
+    ).fetchall() == [
+        ("acute/emergency", date(2022, 1, 1), date(2024, 7, 1)),
+        ("acute/ward-7", date(2024, 7, 1), None),
+    ]
+    assert con.execute("SELECT name FROM teams WHERE team_id = 'acute/ward-7'").fetchone() == (
+        "Ward 7",
+    )
+    assert ("mastodon", "alex@nhs.social", "p1") in con.execute("SELECT * FROM accounts").fetchall()
+
+
+def test_yaml_roster_problems_are_all_reported(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.yaml"
+    roster.write_text(
+        YAML_ROSTER.replace("team: acute/ward-7, from", "team: acute/ward-9, from")
+        + "  - person_id: p2\n    teams: []\n"
+        + "  - person_id: p3\n    teams:\n"
+        + "      - {team: acute, from: 2024-01-01, to: 2024-06-01}\n"
+        + "      - {team: acute/emergency, from: 2024-03-01}\n"
+    )
+    with pytest.raises(RosterError) as error:
+        read_roster(roster)
+    problems = " | ".join(error.value.problems)
+    assert "p1 is in unknown team 'acute/ward-9'" in problems
+    assert "p2 has no team" in problems
+    assert "p3's teams overlap" in problems

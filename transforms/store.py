@@ -38,8 +38,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def apply_roster(con: duckdb.DuckDBPyConnection, roster: Roster, today: date) -> None:
-    """Upsert people, teams and handles. A person who changed team gets a new membership from
-    `team_since` (or today); the old one is closed, so history keeps its team."""
+    """Upsert people, teams and handles. A roster with full history replaces each person's
+    memberships; otherwise a person who changed team gets a new membership from `team_since`
+    (or today) and the old one is closed, so history keeps its team."""
     with transaction(con):
         con.register("roster_teams", roster.teams)
         con.register("roster_people", roster.people)
@@ -58,10 +59,17 @@ def apply_roster(con: duckdb.DuckDBPyConnection, roster: Roster, today: date) ->
                OR (platform, handle) IN (SELECT platform, handle FROM roster_accounts)
         """)
         con.execute("INSERT INTO accounts SELECT platform, handle, person_id FROM roster_accounts")
-        for person in roster.people.iter_rows(named=True):
-            _move_if_needed(
-                con, person["person_id"], person["team_id"], person["team_since"], today
-            )
+        if roster.full_history:
+            con.register("roster_memberships", roster.memberships)
+            con.execute("""DELETE FROM team_memberships
+                           WHERE person_id IN (SELECT person_id FROM roster_people)""")
+            con.execute("INSERT INTO team_memberships SELECT * FROM roster_memberships")
+            con.unregister("roster_memberships")
+        else:
+            for spell in roster.memberships.iter_rows(named=True):
+                _move_if_needed(
+                    con, spell["person_id"], spell["team_id"], spell["valid_from"], today
+                )
         for name in ("roster_teams", "roster_people", "roster_accounts"):
             con.unregister(name)
 
@@ -122,62 +130,115 @@ class PostChanges:
     gone: int  # stored posts of this account that the newer export no longer holds
 
 
-def store_archive_posts(
-    con: duckdb.DuckDBPyConnection,
-    meta: ArchiveMeta,
-    posts: pl.DataFrame,
-    coverage: dict[str, Any],
-    validation: dict[str, Any],
-) -> PostChanges:
-    """Add new posts, update edited ones, mark vanished ones, and record the archive: at once."""
-    now = utc_now()
-    with transaction(con):
-        con.register("batch", posts)
-        added = _count(
-            con, "SELECT count(*) FROM batch b ANTI JOIN posts p USING (platform, post_id)"
+class ArchiveWriter:
+    """One archive's posts, written batch by batch inside ONE transaction.
+
+    Batches are appended to a staging table created inside the transaction; DuckDB writes large
+    appends straight to the database file, so memory stays flat however large the archive.
+    `finish` merges the staged posts into posts, records the archive and commits. Leaving the
+    `with` block without `finish` (a batch failing its expectations, a parser error, a crash)
+    rolls every batch back, staging table included: an archive is stored whole or not at all.
+
+        with ArchiveWriter(con, meta) as writer:
+            for batch in batches:
+                writer.add(batch)
+            changes = writer.finish(coverage, validation)
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, meta: ArchiveMeta) -> None:
+        self._con = con
+        self._meta = meta
+        self._open = False
+        self.rows_added = 0  # every row given to `add`, repeats across batches included
+
+    def __enter__(self) -> ArchiveWriter:
+        self._con.execute("BEGIN TRANSACTION")
+        self._open = True
+        self._con.execute(
+            f"CREATE TABLE {_STAGED} AS SELECT *, 0::BIGINT AS seq FROM posts LIMIT 0"
         )
+        return self
+
+    def add(self, batch: pl.DataFrame) -> None:
+        """Stage a batch of distinct posts, numbered in arrival order."""
+        self._con.register("incoming", batch.with_row_index("seq", offset=self.rows_added))
+        self._con.execute(
+            f"""INSERT INTO {_STAGED}
+                SELECT platform, post_id, person_id, created_at, kind, text, text_sha256,
+                       visibility, url, in_reply_to, like_count, repost_count, NULL, NULL, true,
+                       seq
+                FROM incoming"""
+        )
+        self._con.unregister("incoming")
+        self.rows_added += batch.height
+
+    def distinct_posts(self) -> int:
+        """Posts staged, a post sent in two batches counted once."""
+        return _count(self._con, f"SELECT count(DISTINCT (platform, post_id)) FROM {_STAGED}")
+
+    def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
+        """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""
+        con, meta, now = self._con, self._meta, utc_now()
+        staged = self.distinct_posts()
+        if staged < self.rows_added:  # the later version of a repeated post wins
+            con.execute(
+                f"""DELETE FROM {_STAGED} WHERE seq NOT IN (
+                        SELECT max(seq) FROM {_STAGED} GROUP BY platform, post_id)"""
+            )
         edited = _count(
             con,
-            """SELECT count(*) FROM batch b JOIN posts p USING (platform, post_id)
-                                WHERE p.text_sha256 <> b.text_sha256""",
+            f"""SELECT count(*) FROM {_STAGED} b JOIN posts p USING (platform, post_id)
+                WHERE p.text_sha256 <> b.text_sha256""",
         )
-        con.execute(
-            """INSERT INTO posts
+        added = _count(
+            con,
+            f"""INSERT INTO posts
                SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
                       b.text_sha256, b.visibility, b.url, b.in_reply_to, b.like_count,
                       b.repost_count, ?, ?, true
-               FROM batch b ANTI JOIN posts p USING (platform, post_id)""",
+               FROM {_STAGED} b ANTI JOIN posts p USING (platform, post_id)""",
             [meta.sha256, now],
         )
         con.execute(
-            """UPDATE posts SET text = b.text, text_sha256 = b.text_sha256, kind = b.kind,
+            f"""UPDATE posts SET text = b.text, text_sha256 = b.text_sha256, kind = b.kind,
                    visibility = b.visibility, like_count = b.like_count,
                    repost_count = b.repost_count, archive_sha256 = ?, present = true
-               FROM batch b
+               FROM {_STAGED} b
                WHERE posts.platform = b.platform AND posts.post_id = b.post_id
                  AND (posts.text_sha256 <> b.text_sha256 OR NOT posts.present)""",
             [meta.sha256],
         )
         gone = 0
-        if meta.person_id is not None and posts.height:
-            gone = _count(con, *_vanished("count(*)", meta.person_id))
-            sql, params = _vanished("platform, post_id", meta.person_id)
-            con.execute(
-                f"UPDATE posts SET present = false WHERE (platform, post_id) IN ({sql})", params
+        if meta.person_id is not None and staged:
+            sql, params = _vanished(meta.person_id)
+            gone = _count(
+                con,
+                f"UPDATE posts SET present = false WHERE (platform, post_id) IN ({sql})",
+                params,
             )
-        con.unregister("batch")
+        con.execute(f"DROP TABLE {_STAGED}")
         _insert_archive(con, meta, "ingested", None, coverage, validation, now)
-    return PostChanges(added, edited, posts.height - added - edited, gone)
+        con.execute("COMMIT")
+        self._open = False
+        return PostChanges(added, edited, staged - added - edited, gone)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._open:
+            self._con.execute("ROLLBACK")
+            self._open = False
 
 
-def _vanished(select: str, person_id: str) -> tuple[str, list[Any]]:
-    """Stored posts of the person on the batch's platforms, within the batch's time span,
-    that the batch no longer holds: the person deleted them."""
-    sql = f"""SELECT {select} FROM posts p
+_STAGED = "archive_posts_staged"
+
+
+def _vanished(person_id: str) -> tuple[str, list[Any]]:
+    """Stored posts of the person on the archive's platforms, within the archive's time span,
+    that the archive no longer holds: the person deleted them."""
+    sql = f"""SELECT platform, post_id FROM posts p
               WHERE p.person_id = ? AND p.present
-                AND p.platform IN (SELECT DISTINCT platform FROM batch)
-                AND p.created_at <= (SELECT max(created_at) FROM batch)
-                AND NOT EXISTS (SELECT 1 FROM batch b
+                AND p.platform IN (SELECT DISTINCT platform FROM {_STAGED})
+                AND p.created_at <= (SELECT max(created_at) FROM {_STAGED})
+                AND NOT EXISTS (SELECT 1 FROM {_STAGED} b
                                 WHERE b.platform = p.platform AND b.post_id = p.post_id)"""
     return sql, [person_id]
 
