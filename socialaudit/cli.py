@@ -23,6 +23,7 @@ app = typer.Typer(
     "regulator's standards of conduct.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,  # help text is shown as written: [brackets] included
 )
 rules_app = typer.Typer(help="Test, lint and evaluate the rulebook.", no_args_is_help=True)
 roster_app = typer.Typer(help="Manage the organisation's roster.", no_args_is_help=True)
@@ -60,7 +61,30 @@ def ingest(
     """Ingest exports as downloaded from the platforms (zipped or unpacked).
 
     Without --person, each export is matched to a roster person by the account handle inside it,
-    or stored as unassigned.
+    or stored as unassigned. Platforms are recognised by file names and structure wherever they
+    sit in the export; only the person's own words are kept (reposts and boosts are counted and
+    skipped, direct messages are not audited):
+
+    \b
+    X/Twitter   data/tweets.js, tweets-partN.js (older tweet.js, tweet-partN.js, the 2012-2018
+                tweets.csv + data/js/tweets/), note-tweet.js, community-tweet.js,
+                twitter-circle-tweet.js, deleted-tweets.js; account.js
+    Facebook    JSON "Download your information": your_posts*.json or
+                your_posts__check_ins__photos_and_videos_N.json, comments.json, group posts and
+                comments (posts/, your_activity_across_facebook/, your_facebook_activity/);
+                profile_information.json
+    Instagram   posts_N.json, reels.json, post_comments_N.json, reels_comments.json
+                (your_instagram_activity/content or media/); personal_information.json
+    Threads     threads_and_replies.json inside the Instagram export
+    TikTok      user_data_tiktok.json (older user_data.json): videos and comments
+    LinkedIn    Shares.csv, Comments.csv; Profile.csv
+    Mastodon    outbox.json (ActivityStreams), actor.json; visibility from to/cc
+    Bluesky     repo.car (the repository export)
+    Reddit      posts.csv, comments.csv
+    Generic     socialaudit-posts.csv or socialaudit-posts.jsonl (docs/generic-input.md)
+
+    Each export gets a coverage report: files recognised and ignored, records read, stored and
+    skipped with the reason, and keys never seen before.
     """
     from flows.ingest import ingest as ingest_flow
 
