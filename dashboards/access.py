@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-OVERVIEW, QUEUE, DATA, RULEBOOK, CHECK = "overview", "queue", "data", "rulebook", "check"
+OVERVIEW, TEAM, QUEUE, PERSON = "overview", "team", "queue", "person"
+DATA, RULEBOOK, CHECK = "data", "rulebook", "check"
 DEFAULT_MIN_GROUP_SIZE = 5
 
 
@@ -30,22 +31,24 @@ ROLES: dict[str, RolePolicy] = {
         sees_names=True,
         can_act=True,
         sees_small_groups=True,
-        pages=frozenset({OVERVIEW, QUEUE, DATA, RULEBOOK, CHECK}),
+        pages=frozenset({OVERVIEW, TEAM, QUEUE, PERSON, DATA, RULEBOOK, CHECK}),
     ),
-    # A team lead works their own teams' queue and speaks to the people in it, so sees names.
+    # A team lead works their own teams' queue and speaks to the people in it, so sees names,
+    # and may open the Person page for people in their teams (their time in those teams only).
     "team_lead": RolePolicy(
         all_teams=False,
         sees_names=True,
         can_act=True,
         sees_small_groups=False,
-        pages=frozenset({OVERVIEW, QUEUE, RULEBOOK, CHECK}),
+        pages=frozenset({OVERVIEW, TEAM, QUEUE, PERSON, RULEBOOK, CHECK}),
     ),
+    # An auditor checks the process, not people: no names and never one person's history.
     "auditor": RolePolicy(
         all_teams=True,
         sees_names=False,
         can_act=False,
         sees_small_groups=False,
-        pages=frozenset({OVERVIEW, QUEUE, DATA, RULEBOOK, CHECK}),
+        pages=frozenset({OVERVIEW, TEAM, QUEUE, DATA, RULEBOOK, CHECK}),
     ),
 }
 

@@ -25,6 +25,7 @@ import yaml
 from dashboards.access import ROLES, Viewer
 from socialaudit.settings import default_db_path
 
+COOKIE_SECRET_FILE = ".dashboard_cookie_secret"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _DUMMY_HASH = "scrypt$16384$8$1$00000000000000000000000000000000$" + "00" * 32
 
@@ -126,3 +127,22 @@ def add_user(
         encoding="utf-8",
     )
     os.chmod(path, 0o600)
+
+
+def cookie_secret(db_path: Path) -> str:
+    """The key Streamlit signs its cookies with, for `--server.cookieSecret`.
+
+    Generated at the first start and kept, readable by its owner only, beside the database, so
+    it survives restarts and is never a value anyone else knows (a secret written in the
+    repository, or left to a default, would let anyone forge the cookies)."""
+    path = db_path.parent / COOKIE_SECRET_FILE
+    if path.exists() and (kept := path.read_text(encoding="utf-8").strip()):
+        os.chmod(path, 0o600)
+        return kept
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+    os.chmod(path, 0o600)  # the mode above applies only when the file is new
+    return secret

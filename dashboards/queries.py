@@ -3,7 +3,8 @@
 Each function takes the viewer's `Scope` (teams they may see, whether names show, the smallest
 group an aggregate may cover) and the page's `Filters`, aggregates in SQL and returns a polars
 frame. A finding or post counts for the team its author was in on the post's date; only active
-findings count; a finding's status is its latest review, 'open' when there is none.
+findings count; a finding's status is its latest review, 'open' when there is none. Excerpts of
+post text come with their control and bidi characters spelled out (see `highlight`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import duckdb
 import polars as pl
 
 from dashboards.access import Scope
+from dashboards.highlight import visible_controls
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
 Grain = Literal["month", "week"]
@@ -97,6 +99,10 @@ def _params(scope: Scope, filters: Filters, **extra: Any) -> dict[str, Any]:
 
 def _placed(con: duckdb.DuckDBPyConnection, select: str, params: dict[str, Any]) -> pl.DataFrame:
     return con.sql(_PLACED + select, params=params).pl()
+
+
+def _visible_excerpts(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("excerpt").map_elements(visible_controls, pl.String))
 
 
 # Filter options
@@ -228,7 +234,7 @@ def latest_findings(
     con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters, limit: int = 20
 ) -> pl.DataFrame:
     """The most recent findings, newest first, as the overview lists them."""
-    return _placed(
+    frame = _placed(
         con,
         """
         SELECT CAST(post_created_at AS DATE) AS date, team, rule_id AS rule, category, severity,
@@ -239,6 +245,7 @@ def latest_findings(
         """,
         _params(scope, filters, limit=limit),
     )
+    return _visible_excerpts(frame)
 
 
 def findings_queue(
@@ -250,7 +257,7 @@ def findings_queue(
 ) -> pl.DataFrame:
     """The review queue: the findings matching the filters (optionally one person's), most
     severe and newest first. person_id is kept for the access log, never displayed."""
-    return _placed(
+    frame = _placed(
         con,
         """
         SELECT finding_id, CAST(post_created_at AS DATE) AS date, team, person, person_id,
@@ -265,6 +272,7 @@ def findings_queue(
         """,
         _params(scope, filters, person=person_id, order=list(SEVERITY_ORDER), limit=limit),
     )
+    return _visible_excerpts(frame)
 
 
 def people(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> pl.DataFrame:
@@ -322,6 +330,108 @@ def review_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> pl.DataFr
         "WHERE finding_id = $id ORDER BY decided_at",
         params={"id": finding_id},
     ).pl()
+
+
+# One person, for the Person page (callers check the person is among `people` first)
+
+
+def person_timeline(con: duckdb.DuckDBPyConnection, scope: Scope, person_id: str) -> pl.DataFrame:
+    """One person's findings per month and category, in the viewer's teams only: a team lead
+    sees the months the person spent in their teams, not the months elsewhere."""
+    return _placed(
+        con,
+        """
+        SELECT CAST(date_trunc('month', post_created_at) AS DATE) AS month, category,
+               count(DISTINCT finding_id) AS findings
+        FROM team_findings
+        WHERE person_id = $person
+        GROUP BY ALL
+        ORDER BY month, category
+        """,
+        _params(scope, Filters(), person=person_id),
+    )
+
+
+def person_decisions(con: duckdb.DuckDBPyConnection, scope: Scope, person_id: str) -> pl.DataFrame:
+    """Every decision on one person's findings in the viewer's teams, newest first."""
+    return _placed(
+        con,
+        """
+        , person_findings AS (
+            SELECT DISTINCT finding_id, rule_id, CAST(post_created_at AS DATE) AS post_date
+            FROM team_findings WHERE person_id = $person
+        )
+        SELECT r.decided_at, r.finding_id, f.post_date, f.rule_id AS rule, r.decision,
+               r.reviewer, r.note
+        FROM decisions.reviews r
+        JOIN person_findings f ON f.finding_id = r.finding_id
+        ORDER BY r.decided_at DESC, r.finding_id
+        """,
+        _params(scope, Filters(), person=person_id),
+    )
+
+
+# One team, for the Team page
+
+TeamRows = Literal["category", "rule"]
+
+
+def team_heatmap(
+    con: duckdb.DuckDBPyConnection, scope: Scope, team_id: str, rows: TeamRows = "category"
+) -> pl.DataFrame:
+    """Findings per month and category (or rule) for one team, with every month that has posts
+    and every category (or rule) with findings in those months, so an empty cell reads 0. Months
+    with posts from fewer than scope.min_people people are left out."""
+    if rows not in ("category", "rule"):
+        raise ValueError(f"rows must be 'category' or 'rule', not {rows!r}")
+    return _placed(
+        con,
+        """
+        , months AS (
+            SELECT CAST(date_trunc('month', created_at) AS DATE) AS month, count(*) AS posts
+            FROM team_posts GROUP BY ALL
+            HAVING count(DISTINCT person_id) >= $min_people
+        ),
+        counts AS (
+            SELECT CAST(date_trunc('month', post_created_at) AS DATE) AS month,
+                   CASE WHEN $by_rule THEN rule_id ELSE category END AS label,
+                   count(*) AS findings
+            FROM team_findings GROUP BY ALL
+        ),
+        -- only from the months shown: a row must not tell of a finding in a month left out
+        labels AS (SELECT DISTINCT label FROM counts WHERE month IN (SELECT month FROM months))
+        SELECT m.month, l.label, coalesce(c.findings, 0) AS findings, m.posts,
+               1000.0 * coalesce(c.findings, 0) / m.posts AS rate_per_1000
+        FROM months m
+        CROSS JOIN labels l
+        LEFT JOIN counts c ON c.month = m.month AND c.label = l.label
+        ORDER BY m.month, l.label
+        """,
+        _params(
+            scope,
+            Filters(teams=(team_id,)),
+            by_rule=rows == "rule",
+            min_people=scope.min_people,
+        ),
+    )
+
+
+def team_people(con: duckdb.DuckDBPyConnection, scope: Scope, team_id: str) -> pl.DataFrame:
+    """The team's people with findings, most findings first; nobody at all when the team's posts
+    come from fewer than scope.min_people people, as a list of so few would single them out."""
+    return _placed(
+        con,
+        """
+        , team_size AS (SELECT count(DISTINCT person_id) AS people FROM team_posts)
+        SELECT person, count(*) AS findings, count(*) FILTER (status = 'open') AS open_findings,
+               CAST(max(post_created_at) AS DATE) AS latest
+        FROM team_findings
+        WHERE (SELECT people FROM team_size) >= $min_people
+        GROUP BY person_id, person
+        ORDER BY findings DESC, person
+        """,
+        _params(scope, Filters(teams=(team_id,)), min_people=scope.min_people),
+    )
 
 
 # The data page

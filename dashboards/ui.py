@@ -1,4 +1,5 @@
-"""Pieces more than one page uses: the page's connection, the finding filters, a post's text."""
+"""Pieces more than one page uses: the page's connection, the finding filters, a post's text,
+the access log of people viewed."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import duckdb
+import polars as pl
 import streamlit as st
 
 from dashboards import data_access, queries
-from dashboards.access import Scope
+from dashboards.access import Scope, Viewer
 from dashboards.highlight import highlighted_html
 from socialaudit.decisions import STATUSES
+
+PEOPLE_VIEWED = "people_viewed"  # session state: (viewer, person id) already in the access log
 
 
 @contextmanager
@@ -62,6 +66,16 @@ def finding_filters(
     )
 
 
+def table(frame: pl.DataFrame) -> None:
+    """A table without its index, dates shown as dates rather than as midnight timestamps."""
+    dates = {
+        name: st.column_config.DateColumn(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+    }
+    st.dataframe(frame, hide_index=True, column_config=dates)
+
+
 def show_post(text: str, spans: list[tuple[int, int]]) -> None:
     """A post as plain text, matched words highlighted; never Markdown, never live HTML."""
     st.html(highlighted_html(text, spans))
@@ -77,3 +91,12 @@ def show_platform_link(url: str | None) -> None:
         st.link_button("Open on the platform", url)
     elif url:
         st.caption("The post's link is not a web address, so it is not shown.")
+
+
+def log_person_viewed(viewer: Viewer, person_id: str) -> None:
+    """Write `view_person` to the access log the first time this session shows this viewer
+    anything of this person's, on whichever page; reruns and returning to them add nothing."""
+    viewed: set[tuple[str, str]] = st.session_state.setdefault(PEOPLE_VIEWED, set())
+    if (viewer.username, person_id) not in viewed:
+        data_access.log_access(viewer.username, "view_person", person_id)
+        viewed.add((viewer.username, person_id))

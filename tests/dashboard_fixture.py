@@ -10,6 +10,7 @@ Ward 9 10 in January and 15 (6 people) in February, Community 4 in January.
 Active findings: Ward 7 January 3 (F1, F2 on one p13 post, F3), Ward 9 January 1 (F4),
 Ward 9 February 1 (F5, p13 after the move), Community January 1 (F7). F6 is inactive.
 Reviews: F1 escalated then resolved, F4 confirmed.
+F3's post is hostile HTML and Markdown; F4's hides characters behind a bidi override.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from socialaudit.settings import decisions_db_path, serving_db_path
 HOSTILE_TEXT = (
     "Bed 4 again <script>alert('x')</script> ![pixel](http://tracker.example/p.png) **so** tired"
 )
+# A right-to-left override makes a browser draw "gnitset" as "testing"; a bell character hides.
+BIDI_TEXT = "Bed 9 \u202egnitset\u202c only\x07 done"
 PASSWORDS = {"officer": "officer-pass", "lead7": "lead7-pass", "auditor": "auditor-pass"}
 
 TEAMS = [
@@ -70,7 +73,7 @@ FINDINGS = [
     FixtureFinding("F1", "p13-jan-1", "p13", "CONF-002", "confidentiality", "critical"),
     FixtureFinding("F2", "p13-jan-1", "p13", "PROF-001", "professionalism", "low"),
     FixtureFinding("F3", "p01-jan-1", "p01", "CONF-001", "confidentiality", "high"),
-    FixtureFinding("F4", "p06-jan-1", "p06", "PROF-001", "professionalism", "low"),
+    FixtureFinding("F4", "p06-jan-1", "p06", "PROF-001", "professionalism", "low", span=(16, 20)),
     FixtureFinding("F5", "p13-feb-1", "p13", "CONF-001", "confidentiality", "high"),
     FixtureFinding("F6", "p07-feb-1", "p07", "CONF-001", "confidentiality", "high", False),
     FixtureFinding("F7", "p11-jan-1", "p11", "CONF-002", "confidentiality", "critical"),
@@ -109,6 +112,8 @@ def _posts() -> list[tuple[str, str, datetime]]:
 def _text(post_id: str) -> str:
     if post_id == "p01-jan-1":
         return HOSTILE_TEXT
+    if post_id == "p06-jan-1":
+        return BIDI_TEXT
     return f"Bed 9 note from {post_id}, nothing more"
 
 

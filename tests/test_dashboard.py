@@ -4,6 +4,8 @@ their numbers are asserted on the query functions)."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -11,14 +13,23 @@ from pathlib import Path
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
 
-from dashboards import auth, data_access, queries, review, ui
+from dashboards import auth, cache, data_access, queries, review, ui
 from dashboards.access import Viewer, scope_for
-from dashboards.highlight import highlighted_html
+from dashboards.highlight import highlighted_html, visible_controls
 from dashboards.session import SIGNED_IN
+from socialaudit import cli
 from socialaudit.decisions import STATUSES
 from socialaudit.settings import decisions_db_path
-from tests.dashboard_fixture import NAMES, PASSWORDS, build, write_rulebook, write_users
+from tests.dashboard_fixture import (
+    BIDI_TEXT,
+    NAMES,
+    PASSWORDS,
+    build,
+    write_rulebook,
+    write_users,
+)
 
 DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
 APP = DASHBOARDS / "app.py"
@@ -27,11 +38,13 @@ LEAD7 = Viewer("lead7", "team_lead", ("acute/ward-7",))
 AUDITOR = Viewer("auditor", "auditor")
 ALL = queries.Filters()
 PAGES = {
-    "pages/overview.py": "Overview",
-    "pages/findings_queue.py": "Findings queue",
-    "pages/data.py": "Data",
-    "pages/rulebook.py": "Rulebook",
-    "pages/check_post.py": "Check a post",
+    "views/overview.py": "Overview",
+    "views/team.py": "Team",
+    "views/findings_queue.py": "Findings queue",
+    "views/person.py": "Person",
+    "views/data.py": "Data",
+    "views/rulebook.py": "Rulebook",
+    "views/check_post.py": "Check a post",
 }
 
 
@@ -239,6 +252,106 @@ def test_data_page_queries(con) -> None:
     assert queries.unplaced_findings(con) == 0
 
 
+def _cells(frame) -> dict[tuple[date, str], tuple[int, int]]:
+    return {
+        (r["month"], r["label"]): (r["findings"], r["posts"]) for r in frame.iter_rows(named=True)
+    }
+
+
+def test_team_heatmap_counts_findings_per_month_and_category(con) -> None:
+    officer = scope_for(OFFICER, con)
+    jan, feb = date(2026, 1, 1), date(2026, 2, 1)
+    ward_7 = queries.team_heatmap(con, officer, "acute/ward-7")
+    assert _cells(ward_7) == {
+        (jan, "confidentiality"): (2, 15),  # F1 (p13 before the move) and F3
+        (jan, "professionalism"): (1, 15),  # F2
+        (feb, "confidentiality"): (0, 10),  # posts but no findings: an empty cell, not a gap
+        (feb, "professionalism"): (0, 10),
+    }
+    assert ward_7["rate_per_1000"].to_list() == pytest.approx([2000 / 15, 1000 / 15, 0, 0])
+    by_rule = _cells(queries.team_heatmap(con, officer, "acute/ward-9", rows="rule"))
+    assert by_rule == {
+        (jan, "CONF-001"): (0, 10),
+        (jan, "PROF-001"): (1, 10),  # F4
+        (feb, "CONF-001"): (1, 15),  # F5, p13 after the move; F6 is inactive
+        (feb, "PROF-001"): (0, 15),
+    }
+    with pytest.raises(ValueError):
+        queries.team_heatmap(con, officer, "acute/ward-9", rows="person")  # type: ignore[arg-type]
+
+
+def test_team_heatmap_leaves_out_small_months_and_other_teams(con, monkeypatch) -> None:
+    auditor, lead = scope_for(AUDITOR, con), scope_for(LEAD7, con)
+    assert _cells(queries.team_heatmap(con, scope_for(OFFICER, con), "community")) == {
+        (date(2026, 1, 1), "confidentiality"): (1, 4)
+    }
+    assert queries.team_heatmap(con, auditor, "community").is_empty()  # two people
+    assert queries.team_heatmap(con, lead, "acute/ward-9").is_empty()  # not their team
+    assert len(queries.team_heatmap(con, lead, "acute/ward-7")) == 4
+    monkeypatch.setenv("SOCIALAUDIT_MIN_GROUP_SIZE", "6")  # Ward 7 has 5 people in February
+    months = queries.team_heatmap(con, scope_for(AUDITOR, con), "acute/ward-7")["month"]
+    assert set(months) == {date(2026, 1, 1)}
+    # Ward 9 had five people in January: its professionalism finding (F4) leaves no empty row.
+    ward_9 = queries.team_heatmap(con, scope_for(AUDITOR, con), "acute/ward-9")
+    assert _cells(ward_9) == {(date(2026, 2, 1), "confidentiality"): (1, 15)}
+
+
+def test_team_people_names_or_pseudonyms_and_none_for_small_teams(con) -> None:
+    officer, auditor = scope_for(OFFICER, con), scope_for(AUDITOR, con)
+    named = queries.team_people(con, officer, "acute/ward-7")
+    assert named.rows() == [
+        ("Maya Rossi", 2, 1, date(2026, 1, 5)),  # F1 resolved, F2 open
+        ("Amara Okafor", 1, 1, date(2026, 1, 10)),
+    ]
+    hidden = queries.team_people(con, auditor, "acute/ward-7")
+    assert hidden["findings"].to_list() == [2, 1]
+    assert all(p.startswith("Person ") for p in hidden["person"])
+    assert queries.team_people(con, officer, "community")["person"].to_list() == ["Kezia Nwosu"]
+    assert queries.team_people(con, auditor, "community").is_empty()
+    assert queries.team_people(con, scope_for(LEAD7, con), "acute/ward-9").is_empty()
+
+
+def test_a_persons_timeline_and_decisions_within_the_viewers_teams(con) -> None:
+    officer, lead = scope_for(OFFICER, con), scope_for(LEAD7, con)
+    timeline = queries.person_timeline(con, officer, "p13")
+    assert timeline.rows() == [
+        (date(2026, 1, 1), "confidentiality", 1),  # F1
+        (date(2026, 1, 1), "professionalism", 1),  # F2
+        (date(2026, 2, 1), "confidentiality", 1),  # F5, in Ward 9
+    ]
+    # A lead of Ward 7 sees p13's time in Ward 7 only.
+    assert queries.person_timeline(con, lead, "p13")["month"].to_list() == [date(2026, 1, 1)] * 2
+    decisions = queries.person_decisions(con, officer, "p13")
+    assert [
+        (r["finding_id"], r["decision"], r["note"]) for r in decisions.iter_rows(named=True)
+    ] == [
+        ("F1", "resolved", "post deleted"),  # newest first
+        ("F1", "escalated", "needs IG"),
+    ]
+    assert queries.person_decisions(con, officer, "p06")["decision"].to_list() == ["confirmed"]
+    assert queries.person_decisions(con, lead, "p06").is_empty()
+    assert queries.person_timeline(con, lead, "p06").is_empty()
+
+
+def test_cached_figures_follow_new_decisions_and_never_cross_scopes(fresh_org: Path) -> None:
+    with data_access.read_connection(fresh_org) as con:
+        officer, auditor = scope_for(OFFICER, con), scope_for(AUDITOR, con)
+        before = cache.data_version(con)
+    totals, rates, _ = cache.overview(before, officer, ALL, "month")
+    assert totals["open_findings"].to_list() == [4]
+    assert "Community team" in set(rates["team"])
+    _, auditor_rates, _ = cache.overview(before, auditor, ALL, "month")  # same data, other scope
+    assert "Community team" not in set(auditor_rates["team"])
+
+    assert review.apply(OFFICER, ["F3"], "Confirm", "") == review.Outcome(1)
+    with data_access.read_connection(fresh_org) as con:
+        after = cache.data_version(con)
+    assert after != before
+    assert cache.overview(after, officer, ALL, "month")[0]["open_findings"].to_list() == [3]
+    _, people = cache.team(after, officer, "acute/ward-7", "category")
+    assert people["open_findings"].to_list() == [1, 0]  # p13's F2; p01's F3 is now confirmed
+
+
 def test_no_serving_copy_tells_you_to_run_the_demo(tmp_path: Path) -> None:
     with (
         pytest.raises(data_access.NoDatabaseYet, match="socialaudit demo"),
@@ -266,6 +379,26 @@ def test_highlight_escapes_everything_and_marks_the_spans() -> None:
     assert "![x](http://t.example/p.png)" in rendered  # shown as characters, never an image
     assert "&amp; <mark>more</mark></div>" in rendered  # an overrun is cut at the end
     assert rendered.count("<mark>") == 2  # a span inside another adds nothing
+
+
+def test_control_and_bidi_characters_are_shown_as_code_points() -> None:
+    rendered = highlighted_html(BIDI_TEXT, [(16, 20)])
+    assert "\u202e" not in rendered and "\u202c" not in rendered and "\x07" not in rendered
+    assert rendered.count('class="control-character"') == 3
+    assert ">⟨U+202E⟩</span>gnitset<span" in rendered  # the reversed word stays as written
+    assert 'title="right-to-left override"' in rendered
+    assert "</span> <mark>only</mark><span" in rendered  # offsets still count the original text
+    assert rendered.endswith(">⟨U+0007⟩</span> done</div>")
+    marked_override = highlighted_html("a\u2066b", [(1, 2)])  # the override itself is matched
+    assert "<mark><span" in marked_override and "⟨U+2066⟩</span></mark>b" in marked_override
+
+
+def test_only_tab_and_newline_are_left_as_they_are() -> None:
+    assert visible_controls("one\ttwo\nthree") == "one\ttwo\nthree"
+    assert visible_controls("a\rb\x00c\x7fd\x85e\u200ff\u2069") == (
+        "a⟨U+000D⟩b⟨U+0000⟩c⟨U+007F⟩d⟨U+0085⟩e⟨U+200F⟩f⟨U+2069⟩"
+    )
+    assert visible_controls("Ünïcödé ✓ 日本") == "Ünïcödé ✓ 日本"
 
 
 def test_passwords_are_salted_hashes(tmp_path: Path) -> None:
@@ -302,6 +435,35 @@ def test_a_users_file_with_an_unknown_role_is_refused(tmp_path: Path) -> None:
     path.write_text("users:\n  - username: x\n    role: superuser\n")
     with pytest.raises(auth.UsersFileError, match="user 1"):
         auth.load_users(path)
+
+
+def test_the_cookie_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
+    main = tmp_path / "data" / "socialaudit.duckdb"
+    secret = auth.cookie_secret(main)
+    assert re.fullmatch("[0-9a-f]{64}", secret)
+    kept = main.parent / auth.COOKIE_SECRET_FILE
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    kept.chmod(0o644)
+    assert auth.cookie_secret(main) == secret  # the same after a restart
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert auth.cookie_secret(tmp_path / "elsewhere" / "socialaudit.duckdb") != secret
+
+
+def test_the_dashboard_command_never_runs_without_the_cookie_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(
+        subprocess, "call", lambda command, env, cwd: started.append((command, env)) or 0
+    )
+    main = tmp_path / "socialaudit.duckdb"
+    result = CliRunner().invoke(cli.app, ["dashboard", "--db", str(main), "--port", "8599"])
+    assert result.exit_code == 0, result.output
+    [(command, env)] = started
+    secret = (tmp_path / auth.COOKIE_SECRET_FILE).read_text().strip()
+    assert env["STREAMLIT_SERVER_COOKIE_SECRET"] == secret
+    assert not any(secret in part for part in command)  # `ps` shows the command line to anyone
+    assert env["SOCIALAUDIT_DB"] == str(main)
 
 
 def _reviews(main: Path) -> list[tuple[str, str, str, str | None]]:
@@ -350,15 +512,15 @@ def test_signing_in_with_a_wrong_password_is_refused(org: Path) -> None:
     assert [e.value for e in at.error] == ["Unknown username or wrong password."]
     assert SIGNED_IN not in at.session_state
     with pytest.raises(ValueError):
-        at.switch_page("pages/overview.py")
+        at.switch_page("views/overview.py")
 
 
 @pytest.mark.parametrize(
     ("username", "pages"),
     [
         ("officer", set(PAGES)),
-        ("lead7", set(PAGES) - {"pages/data.py"}),
-        ("auditor", set(PAGES)),
+        ("lead7", set(PAGES) - {"views/data.py"}),
+        ("auditor", set(PAGES) - {"views/person.py"}),
     ],
 )
 def test_every_page_runs_for_every_role(org: Path, username: str, pages: set[str]) -> None:
@@ -414,12 +576,12 @@ def test_identity_provider_sign_in_maps_emails_to_roles(
 
 
 def test_each_page_checks_the_role_itself(org: Path) -> None:
-    data_page = AppTest.from_file(str(DASHBOARDS / "pages" / "data.py"), default_timeout=30)
+    data_page = AppTest.from_file(str(DASHBOARDS / "views" / "data.py"), default_timeout=30)
     data_page.session_state[SIGNED_IN] = "lead7"
     data_page.run()
     assert [e.value for e in data_page.error] == ["Your role does not give access to this page."]
     assert not data_page.dataframe and not data_page.metric
-    queue = AppTest.from_file(str(DASHBOARDS / "pages" / "findings_queue.py"), default_timeout=30)
+    queue = AppTest.from_file(str(DASHBOARDS / "views" / "findings_queue.py"), default_timeout=30)
     queue.run()
     assert [e.value for e in queue.error] == ["Please sign in."]
     assert not queue.dataframe
@@ -461,7 +623,7 @@ def test_overview_for_an_auditor_hides_small_teams(org: Path) -> None:
 
 def test_findings_queue_lists_the_open_findings(org: Path) -> None:
     at = _signed_in("officer")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     assert _frame(at, "finding_id")["finding_id"].to_list() == ["F7", "F5", "F3", "F2"]
     at.multiselect(key="status").set_value(["resolved", "confirmed"]).run()
     assert _frame(at, "finding_id")["finding_id"].to_list() == ["F1", "F4"]
@@ -470,7 +632,7 @@ def test_findings_queue_lists_the_open_findings(org: Path) -> None:
 
 def test_findings_queue_for_a_team_lead_stays_in_their_team(org: Path) -> None:
     at = _signed_in("lead7")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     at.multiselect(key="status").set_value(list(STATUSES)).run()
     assert set(_frame(at, "finding_id")["finding_id"]) == {"F1", "F2", "F3"}
     at.multiselect(key="team").set_value(["acute/ward-9"]).run()
@@ -482,7 +644,7 @@ def test_findings_queue_for_a_team_lead_stays_in_their_team(org: Path) -> None:
     forced.session_state[SIGNED_IN] = "lead7"
     forced.session_state["team"] = ["acute/ward-9"]
     forced.session_state["finding"] = "F4"
-    forced.switch_page("pages/findings_queue.py").run()
+    forced.switch_page("views/findings_queue.py").run()
     assert not forced.exception
     assert set(_frame(forced, "finding_id")["team"]) == {"Ward 7"}
     assert not forced.html  # F4 is not opened
@@ -490,7 +652,7 @@ def test_findings_queue_for_a_team_lead_stays_in_their_team(org: Path) -> None:
 
 def test_findings_queue_for_an_auditor_has_no_names_and_no_actions(org: Path) -> None:
     at = _signed_in("auditor")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     people = set(_frame(at, "finding_id")["person"])
     assert people and not people & set(NAMES.values())
     at.selectbox(key="finding").set_value("F5").run()
@@ -504,7 +666,7 @@ def test_findings_queue_for_an_auditor_has_no_names_and_no_actions(org: Path) ->
 
 def test_post_text_is_shown_escaped_and_links_never_fire(org: Path) -> None:
     at = _signed_in("officer")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     at.selectbox(key="finding").set_value("F3").run()
     [post] = [h.value for h in at.html]
     assert "<mark>Bed 4</mark>" in post
@@ -519,7 +681,7 @@ def test_post_text_is_shown_escaped_and_links_never_fire(org: Path) -> None:
 def test_dismissing_needs_a_reason_and_is_persisted(fresh_org: Path) -> None:
     before = _reviews(fresh_org)
     at = _signed_in("lead7")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     at.selectbox(key="finding").set_value("F3").run()
     at.radio(key="action").set_value("Dismiss")
     at.button(key="record").click().run()
@@ -533,14 +695,14 @@ def test_dismissing_needs_a_reason_and_is_persisted(fresh_org: Path) -> None:
     assert _reviews(fresh_org)[-1] == ("F3", "dismissed", "lead7", "a holiday photo, no patient")
 
     later = _signed_in("officer")  # a new session reads it back from the decisions file
-    later.switch_page("pages/findings_queue.py").run()
+    later.switch_page("views/findings_queue.py").run()
     later.multiselect(key="status").set_value(["dismissed"]).run()
     assert _frame(later, "finding_id")["finding_id"].to_list() == ["F3"]
 
 
 def test_bulk_decisions(fresh_org: Path) -> None:
     at = _signed_in("officer")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     at.multiselect(key="bulk").set_value(["F5", "F7"])
     at.selectbox(key="bulk_action").set_value("Escalate")
     at.button(key="bulk_record").click().run()
@@ -552,9 +714,9 @@ def test_bulk_decisions(fresh_org: Path) -> None:
     assert _frame(at, "finding_id")["finding_id"].to_list() == ["F3", "F2"]
 
 
-def test_opening_a_persons_findings_is_logged_once_per_opening(fresh_org: Path) -> None:
+def test_opening_a_persons_findings_is_logged_once_per_person(fresh_org: Path) -> None:
     at = _signed_in("officer")
-    at.switch_page("pages/findings_queue.py").run()
+    at.switch_page("views/findings_queue.py").run()
     at.selectbox(key="finding").set_value("F5").run()
     at.text_area(key="note").input("typing a note reruns the page").run()
     at.selectbox(key="person").set_value("p01").run()
@@ -566,21 +728,167 @@ def test_opening_a_persons_findings_is_logged_once_per_opening(fresh_org: Path) 
     assert logged == [("officer", "view_person", "p13"), ("officer", "view_person", "p01")]
 
 
+def test_a_post_cannot_reorder_what_the_reviewer_reads(org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("views/findings_queue.py").run()
+    at.multiselect(key="status").set_value(["confirmed"]).run()
+    [excerpt] = _frame(at, "finding_id")["excerpt"].to_list()
+    assert excerpt == "Bed 9 ⟨U+202E⟩gnitset⟨U+202C⟩ only⟨U+0007⟩ done"
+    at.selectbox(key="finding").set_value("F4").run()
+    [post] = [h.value for h in at.html]
+    assert "\u202e" not in post and "<mark>only</mark>" in post
+
+
+def _access_log(main: Path) -> list[tuple[str, str]]:
+    with duckdb.connect(str(decisions_db_path(main)), read_only=True) as con:
+        return con.execute(
+            "SELECT actor, subject FROM audit_log WHERE action = 'view_person' ORDER BY logged_at"
+        ).fetchall()
+
+
+def _person_page(username: str, person: str | None = None, **state: object) -> AppTest:
+    """The Person page in a new session, signed in, optionally arriving by `?person=`."""
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state[SIGNED_IN] = username
+    for key, value in state.items():
+        at.session_state[key] = value
+    if person:
+        at.query_params["person"] = person
+    at.run()
+    return at.switch_page("views/person.py").run()
+
+
+def test_person_page_for_the_compliance_officer(fresh_org: Path) -> None:
+    at = _person_page("officer")
+    assert at.selectbox(key="person_page_person").value is None
+    assert not at.metric and _access_log(fresh_org) == []  # nothing shown, nothing logged
+    assert at.selectbox(key="person_page_person").options == [
+        "Choose a person",
+        "Amara Okafor",
+        "Femi Adeyemi",
+        "Kezia Nwosu",
+        "Maya Rossi",  # p07's only finding is inactive, so p07 is not listed
+    ]
+    at.selectbox(key="person_page_person").set_value("p13").run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["3", "2", "2"]  # F1 F2 F5; F2 F5 open; F1 twice
+    assert set(_frame(at, "finding_id")["finding_id"]) == {"F1", "F2", "F5"}
+    assert _frame(at, "reviewer")["note"].to_list() == ["post deleted", "needs IG"]
+    assert at.query_params["person"] == "p13"  # the address names who is shown
+    at.selectbox(key="person_page_person").set_value("p01").run()
+    at.selectbox(key="person_page_person").set_value("p13").run()
+    assert _access_log(fresh_org) == [("officer", "p13"), ("officer", "p01")]  # once each
+
+
+def test_person_page_opened_from_a_link_is_logged(fresh_org: Path) -> None:
+    at = _person_page("officer", person="p06")
+    assert at.selectbox(key="person_page_person").value == "p06"
+    assert [m.value for m in at.metric] == ["1", "0", "1"]
+    assert _access_log(fresh_org) == [("officer", "p06")]
+
+
+def test_the_next_viewer_in_the_same_browser_is_logged_too(fresh_org: Path) -> None:
+    at = _person_page("officer", person="p13")
+    at.button(key="sign_out").click().run()
+    assert [t.value for t in at.title] == ["Sign in"]  # on the Person page's address
+    at.text_input(key="username").input("lead7")
+    at.text_input(key="password").input(PASSWORDS["lead7"])
+    at.button(key="sign_in_submit").click().run()
+    assert [t.value for t in at.title] == ["Person"]
+    assert at.selectbox(key="person_page_person").value == "p13"
+    assert _access_log(fresh_org) == [("officer", "p13"), ("lead7", "p13")]
+
+
+def test_the_queue_links_a_finding_to_its_person(org: Path) -> None:
+    at = _signed_in("officer")
+    at.switch_page("views/findings_queue.py").run()
+    at.selectbox(key="finding").set_value("F5").run()
+    [link] = at.get("page_link")
+    assert link.proto.query_string == "person=p13" and "Maya Rossi" in link.proto.label
+    auditor = _signed_in("auditor")
+    auditor.switch_page("views/findings_queue.py").run()
+    auditor.selectbox(key="finding").set_value("F5").run()
+    assert not auditor.get("page_link")
+
+
+def test_person_page_for_a_team_lead_stays_in_their_teams(fresh_org: Path) -> None:
+    at = _person_page("lead7", person="p13")
+    assert [m.value for m in at.metric] == ["2", "1", "2"]  # F5 came after p13 left Ward 7
+    assert set(_frame(at, "finding_id")["finding_id"]) == {"F1", "F2"}
+    assert at.selectbox(key="person_page_person").options == [
+        "Choose a person",
+        "Amara Okafor",
+        "Maya Rossi",
+    ]
+
+    by_address = _person_page("lead7", person="p06")  # Ward 9
+    assert [e.value for e in by_address.error] == [
+        "That person has no findings in the teams you may see."
+    ]
+    assert not by_address.metric and not by_address.dataframe
+
+    by_state = _person_page("lead7", person_page_person="p06")
+    assert not by_state.exception and not by_state.metric and not by_state.dataframe
+    assert _access_log(fresh_org) == [("lead7", "p13")]
+
+
+def test_person_page_is_never_an_auditors(fresh_org: Path) -> None:
+    at = _signed_in("auditor")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/person.py")
+    direct = AppTest.from_file(str(DASHBOARDS / "views" / "person.py"), default_timeout=30)
+    direct.session_state[SIGNED_IN] = "auditor"
+    direct.query_params["person"] = "p13"
+    direct.run()
+    assert [e.value for e in direct.error] == ["Your role does not give access to this page."]
+    assert not direct.metric and _access_log(fresh_org) == []
+
+
+def test_team_page_for_each_role(org: Path) -> None:
+    officer = _signed_in("officer")
+    officer.switch_page("views/team.py").run()
+    assert officer.selectbox(key="team_page").options == ["Community team", "Ward 7", "Ward 9"]
+    assert _frame(officer, "open_findings")["person"].to_list() == ["Kezia Nwosu"]
+    officer.selectbox(key="team_page").set_value("acute/ward-7").run()
+    officer.radio(key="team_rows").set_value("rule").run()
+    assert not officer.exception and not officer.info
+    assert _frame(officer, "open_findings")["person"].to_list() == ["Maya Rossi", "Amara Okafor"]
+
+    auditor = _signed_in("auditor")
+    auditor.switch_page("views/team.py").run()  # the Community team has two people
+    assert [i.value for i in auditor.info] == ["Nothing to show for this team."]
+    assert "fewer than 5 people" in auditor.caption[0].value
+    assert _frame(auditor, "open_findings").empty
+    auditor.selectbox(key="team_page").set_value("acute/ward-7").run()
+    people = _frame(auditor, "open_findings")["person"].to_list()
+    assert len(people) == 2 and not set(people) & set(NAMES.values())
+
+
+def test_team_page_for_a_team_lead_only_shows_their_team(org: Path) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state[SIGNED_IN] = "lead7"
+    at.session_state["team_page"] = "acute/ward-9"  # forced before the first run
+    at.switch_page("views/team.py").run()
+    assert not at.exception
+    assert at.selectbox(key="team_page").options == ["Ward 7"]
+    assert _frame(at, "open_findings")["person"].to_list() == ["Maya Rossi", "Amara Okafor"]
+
+
 def test_data_page(org: Path) -> None:
     at = _signed_in("officer")
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert [m.value for m in at.metric] == ["1", "1"]
     assert _frame(at, "reason")["reason"].to_list() == ["member name escapes the export"]
     assert _frame(at, "run_id")["run_id"].to_list() == ["run-1"]
     assert at.json  # coverage and validation results
     auditor = _signed_in("auditor")
-    auditor.switch_page("pages/data.py").run()
+    auditor.switch_page("views/data.py").run()
     assert "maya-rossi-mastodon.zip" not in set(_frame(auditor, "layout")["archive"])
 
 
 def test_rulebook_page_lists_the_rules(org: Path) -> None:
     at = _signed_in("auditor")
-    at.switch_page("pages/rulebook.py").run()
+    at.switch_page("views/rulebook.py").run()
     assert [e.label for e in at.expander] == ["CONF-900 · Bed number in a post · high"]
     texts = [t.value for t in at.text]
     assert "hcpc-2024 5.1: Treat information about service users as confidential" in texts
@@ -592,14 +900,14 @@ def test_rulebook_page_explains_a_broken_rulebook(
 ) -> None:
     monkeypatch.setenv("SOCIALAUDIT_RULES", str(tmp_path))
     at = _signed_in("officer")
-    at.switch_page("pages/rulebook.py").run()
+    at.switch_page("views/rulebook.py").run()
     assert not at.exception
     assert at.warning[0].value.startswith("The rulebook could not be read")
 
 
 def test_check_a_post(org: Path) -> None:
     at = _signed_in("lead7")
-    at.switch_page("pages/check_post.py").run()
+    at.switch_page("views/check_post.py").run()
     at.text_area(key="post_text").input("Bed 12 <img src=x onerror=alert(1)> again")
     at.button(key="check").click().run()
     assert not at.exception

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import access, data_access, queries, review, session, ui
+from dashboards import access, queries, review, session, ui
 
 OUTCOME = "queue_outcome"  # the last decision's result, shown once after the rerun
-LAST_LOGGED = "queue_last_person_logged"
 
 
 def decide(ids_key: str, action_key: str, note_key: str) -> None:
@@ -25,13 +24,6 @@ def decide(ids_key: str, action_key: str, note_key: str) -> None:
     st.session_state[OUTCOME] = outcome
     if outcome.error is None:
         st.session_state[note_key] = ""
-
-
-def log_person_opened(viewer: access.Viewer, person_id: str) -> None:
-    """One access-log entry each time the viewer turns to a different person's findings."""
-    if st.session_state.get(LAST_LOGGED) != person_id:
-        data_access.log_access(viewer.username, "view_person", person_id)
-        st.session_state[LAST_LOGGED] = person_id
 
 
 viewer = session.require(access.QUEUE)
@@ -68,7 +60,7 @@ with ui.connection() as con:
     detail = queries.finding_detail(con, scope, opened) if opened else None
     history = queries.review_history(con, opened) if detail else None
 
-st.dataframe(queue.drop("person_id"), hide_index=True)
+ui.table(queue.drop("person_id"))
 
 if viewer.policy.can_act and labels:
     with st.expander("Decide on several findings"):
@@ -83,10 +75,10 @@ if viewer.policy.can_act and labels:
         )
 
 if person:
-    log_person_opened(viewer, person)
+    ui.log_person_viewed(viewer, person)
 
 if detail:
-    log_person_opened(viewer, detail["person_id"])
+    ui.log_person_viewed(viewer, detail["person_id"])
     st.subheader(f"{detail['rule_id']} · {detail['category']} · {detail['severity']}")
     st.text(
         f"{detail['date']} · {detail['team']} · {detail['person']} · {detail['platform']}"
@@ -94,6 +86,13 @@ if detail:
     )
     ui.show_post(detail["text"], ui.parse_spans(detail["spans"]))
     ui.show_platform_link(detail["url"])
+    if viewer.may_open(access.PERSON):
+        st.page_link(
+            "views/person.py",
+            label=f"Everything on {detail['person']}",
+            icon=":material/person_search:",
+            query_params={"person": detail["person_id"]},
+        )
     st.caption("Standard")
     st.text(detail["standard"])
     st.caption("Why it matters")

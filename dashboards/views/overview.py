@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import access, queries, session, ui
+from dashboards import access, cache, queries, session, ui
 
 viewer = session.require(access.OVERVIEW)
 st.title("Overview")
@@ -14,10 +14,9 @@ with ui.connection() as con:
     scope = access.scope_for(viewer, con)
     filters = ui.finding_filters(con, scope, with_status=False)
     grain = st.radio("Trend by", ["month", "week"], key="grain", horizontal=True)
-    totals = queries.headline(con, scope, filters)
-    rates = queries.finding_rates(con, scope, filters, grain)
-    drivers = queries.rule_drivers(con, scope, filters)
     latest = queries.latest_findings(con, scope, filters)
+    version = cache.data_version(con)
+totals, rates, drivers = cache.overview(version, scope, filters, grain)
 
 suppressed = f"Figures covering fewer than {scope.min_people} people are not shown."
 if totals.is_empty():
@@ -46,4 +45,4 @@ st.dataframe(
 )
 
 st.subheader("Latest findings")
-st.dataframe(latest, hide_index=True)
+ui.table(latest)
