@@ -45,10 +45,10 @@ class User:
         return Viewer(self.username, self.role, self.teams)
 
 
-def users_path() -> Path:
+def users_path(db_path: Path | None = None) -> Path:
     """SOCIALAUDIT_USERS, else users.yaml beside the main database."""
     configured = os.environ.get("SOCIALAUDIT_USERS")
-    return Path(configured) if configured else default_db_path().parent / "users.yaml"
+    return Path(configured) if configured else (db_path or default_db_path()).parent / "users.yaml"
 
 
 def hash_password(password: str) -> str:

@@ -210,8 +210,9 @@ def demo(db: DbOption = None) -> None:
     result = audit_flow(
         _db(db), str(SAMPLE_DIR / "inbox"), str(SAMPLE_DIR / "roster.csv"), move=False
     )
-    if not users_path().exists():  # the demo's public sign-ins, never for real people
-        shutil.copyfile(SAMPLE_DIR / "users.yaml", users_path())
+    users = users_path(Path(_db(db)))
+    if not users.exists():  # the demo's public sign-ins, never for real people
+        shutil.copyfile(SAMPLE_DIR / "users.yaml", users)
     totals = result["totals"]
     typer.echo("socialaudit demo: the sample organisation\n")
     typer.echo(f"  people      {totals['people']} in {totals['teams']} teams")
@@ -499,6 +500,7 @@ def users_add(
     oidc_only: Annotated[
         bool, typer.Option("--oidc-only", help="No password: sign in through the provider.")
     ] = False,
+    db: DbOption = None,
 ) -> None:
     """Add or replace a dashboard user in the local users file (password hashed with scrypt)."""
     from dashboards.auth import add_user, users_path
@@ -507,11 +509,11 @@ def users_add(
     if not oidc_only:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        add_user(users_path(), username, role, list(team or []), password)
+        add_user(users_path(Path(_db(db))), username, role, list(team or []), password)
     except ValueError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{username}: {role} added to {users_path()}")
+    typer.echo(f"{username}: {role} added to {users_path(Path(_db(db)))}")
 
 
 @rules_app.command("test")
