@@ -26,6 +26,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks (docs/benchmarks.md): make bench [BENCH_ARGS="--sizes 10k,100k"]. Presidio, the peer
+# they are compared with, pins packages this project cannot share, so it gets its own venv.
+BENCH_CACHE ?= $(HOME)/.cache/socialaudit-bench
+PRESIDIO := $(BENCH_CACHE)/presidio-venv
+$(PRESIDIO)/.installed:
+	$(PYTHON) -m venv $(PRESIDIO)
+	$(PRESIDIO)/bin/pip install --quiet presidio-analyzer==2.2.366
+	touch $@
+
+bench: $(STAMP) $(PRESIDIO)/.installed
+	@$(BIN)/python -m bench.run --cache $(BENCH_CACHE) --presidio-python $(PRESIDIO)/bin/python $(BENCH_ARGS)
+
 dashboard: $(STAMP)
 	$(BIN)/socialaudit dashboard
 

@@ -149,32 +149,36 @@ class ArchiveWriter:
         self._con = con
         self._meta = meta
         self._open = False
+        self._columns: list[str] = []
         self.rows_added = 0  # every row given to `add`, repeats across batches included
 
     def __enter__(self) -> ArchiveWriter:
         self._con.execute("BEGIN TRANSACTION")
         self._open = True
         self._con.execute(
-            f"CREATE TABLE {_STAGED} AS SELECT *, 0::BIGINT AS seq FROM posts LIMIT 0"
+            f"""CREATE TABLE {_STAGED} AS
+                SELECT * EXCLUDE (archive_sha256, first_seen_at, present), 0::BIGINT AS seq
+                FROM posts LIMIT 0"""
         )
+        self._columns = [c[0] for c in self._con.execute(f"FROM {_STAGED}").description]
         return self
 
     def add(self, batch: pl.DataFrame) -> None:
         """Stage a batch of distinct posts, numbered in arrival order."""
-        self._con.register("incoming", batch.with_row_index("seq", offset=self.rows_added))
-        self._con.execute(
-            f"""INSERT INTO {_STAGED}
-                SELECT platform, post_id, person_id, created_at, kind, text, text_sha256,
-                       visibility, url, in_reply_to, like_count, repost_count, NULL, NULL, true,
-                       seq
-                FROM incoming"""
-        )
-        self._con.unregister("incoming")
+        first = self.rows_added
+        seq = pl.int_range(first, first + batch.height, dtype=pl.Int64).alias("seq")
+        numbered = batch.with_columns(seq).select(self._columns)  # the table's column order
+        # from_arrow + insert_into: a registered frame would stay in memory until the connection
+        # closes (DuckDB 1.4), which grows the process with every batch.
+        self._con.from_arrow(numbered.to_arrow()).insert_into(_STAGED)
         self.rows_added += batch.height
 
     def distinct_posts(self) -> int:
         """Posts staged, a post sent in two batches counted once."""
-        return _count(self._con, f"SELECT count(DISTINCT (platform, post_id)) FROM {_STAGED}")
+        # GROUP BY rather than count(DISTINCT): DuckDB can spill it to disk under a memory cap.
+        return _count(
+            self._con, f"SELECT count(*) FROM (SELECT 1 FROM {_STAGED} GROUP BY platform, post_id)"
+        )
 
     def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
         """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""

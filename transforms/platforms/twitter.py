@@ -20,13 +20,15 @@ deleted_by_user, bad_timestamp, missing_id, missing_text, media_only, malformed_
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
+from typing import IO
 
 from transforms.archive import ArchiveError, ExportFiles, Member
 from transforms.records import AccountInfo, Coverage, PostRecord
@@ -58,11 +60,15 @@ _YTD_HEAD = re.compile(r"\s*window\.YTD\.\w+\.part\d+\s*=\s*\[\s*(?:\{\s*\"(?P<f
 _CLASSIC_MONTH_PATH = re.compile(r"(?:^|/)tweets/\d{4}_\d{2}\.js$", re.IGNORECASE)
 _CLASSIC_HEAD = re.compile(r"\s*Grailbird\.data\.tweets_\d{4}_\d{2}\s*=")
 _PEEK_BYTES = 4096
+_READ_BYTES = 1 << 20
+_MAX_ITEM_CHARS = 64 << 20
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CREATED_AT = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) "
-    r"(?P<rest>\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4})"
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) (?P<day>\d{2}) "
+    r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2}) "
+    r"(?P<sign>[+-])(?P<hh>\d{2})(?P<mm>[0-5]\d) (?P<year>\d{4})"
 )
 _STATUS_LINK = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<user>\w+)/status/\d+"
@@ -110,19 +116,29 @@ class Parser:
         coverage.files_ignored.extend(_ignored_labels(files, set(read)))
 
         converter = _TweetConverter(self.account(files).handle, long_posts, coverage)
-        stored: set[str] = set()  # a tweet in two files, or a file copied twice, is stored once
+        stored: set[int | str] = (
+            set()
+        )  # a tweet in two files, or a file copied twice, is stored once
         for member, visibility in sources:
-            for item in _read_list(files, member.name):
+            for item in _read_items(files, member.name):
                 coverage.records_read += 1
                 try:
                     record = converter.convert(item, visibility)
-                    if record.post_id in stored:
+                    key = _compact_id(record.post_id)
+                    if key in stored:
                         raise _Skip("duplicate_id")
                 except _Skip as skipped:
                     coverage.skip(skipped.reason)
                     continue
-                stored.add(record.post_id)
+                stored.add(key)
                 yield record
+
+
+def _compact_id(post_id: str) -> int | str:
+    """Tweet ids are digits: kept as ints, a million of them take half the memory of strings
+    (an id with a leading zero stays a string, so "012" and "12" remain two ids)."""
+    canonical = post_id.isascii() and post_id.isdigit() and not post_id.startswith("0")
+    return int(post_id) if canonical else post_id
 
 
 # -- reading the archive's JavaScript files ------------------------------------------------------
@@ -140,13 +156,29 @@ def strip_js_wrapper(text: str) -> str:
 
 
 def _read_js(files: ExportFiles, name: str) -> object:
+    """A small data file (account, manifest) whole; tweets are streamed by `_read_items`."""
     text = files.read_text(name)
     try:
         return json.loads(strip_js_wrapper(text))
     except ValueError as error:  # json.JSONDecodeError is a ValueError
-        raise ArchiveError(
-            f"{files.path.name}: {name} is not a readable X data file ({error})"
-        ) from None
+        raise _unreadable(files, name, error) from None
+
+
+def _read_items(files: ExportFiles, name: str) -> Iterator[object]:
+    """The items of a data file's JSON array, decoded one at a time from the member's stream, so
+    memory stays flat however many tweets the file holds."""
+    with files.open(name) as stream:
+        items = _ArrayItems(stream)
+        try:
+            if not items.open_array():
+                _read_list(files, name)  # not an array: says whether it is a value or garbage
+            yield from items
+        except UnicodeDecodeError as error:
+            raise ArchiveError(
+                f"{files.path.name}: {name} is not valid UTF-8 ({error.reason})"
+            ) from None
+        except ValueError as error:
+            raise _unreadable(files, name, error) from None
 
 
 def _read_list(files: ExportFiles, name: str) -> list[object]:
@@ -154,6 +186,86 @@ def _read_list(files: ExportFiles, name: str) -> list[object]:
     if not isinstance(value, list):
         raise ArchiveError(f"{files.path.name}: {name} should hold a list of items")
     return value
+
+
+def _unreadable(files: ExportFiles, name: str, error: Exception) -> ArchiveError:
+    return ArchiveError(f"{files.path.name}: {name} is not a readable X data file ({error})")
+
+
+class _ArrayItems:
+    """Decodes `name = [item, item, ...];` item by item over a sliding text buffer.
+
+    Each item is parsed by the standard library's C decoder (`raw_decode`); an item cut by the
+    end of the buffer is parsed again once more bytes are read. Raises ValueError on malformed
+    JSON and UnicodeDecodeError on bytes that are not UTF-8."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._decode = codecs.getincrementaldecoder("utf-8-sig")().decode  # drops a BOM
+        self._raw_decode = json.JSONDecoder().raw_decode
+        self._text = ""
+        self._at = 0
+        self._ended = False
+
+    def open_array(self) -> bool:
+        """Skip the assignment; True when an array follows it."""
+        while not self._ended and len(self._text) < _PEEK_BYTES:
+            self._read_more()
+        assignment = _JS_ASSIGNMENT.match(self._text)
+        if assignment is None:
+            raise ValueError("the file does not start with a 'name = ' assignment")
+        self._at = assignment.end()
+        return self._next_char() == "["
+
+    def __iter__(self) -> Iterator[object]:
+        self._at += 1  # past '['
+        if self._next_char() != "]":
+            while True:
+                yield self._item()
+                separator = self._next_char()
+                if separator == "]":
+                    break
+                if separator != ",":
+                    raise ValueError("expected ',' or ']' after an item")
+                self._at += 1
+                self._next_char()
+        self._at += 1  # past ']'
+        rest = self._text[self._at :] + self._decode(self._stream.read(), final=True)
+        if rest.strip() not in ("", ";"):
+            raise ValueError("unexpected text after the closing ']'")
+
+    def _item(self) -> object:
+        while True:
+            try:
+                item, end = self._raw_decode(self._text, self._at)
+            except json.JSONDecodeError:
+                if self._ended:
+                    raise
+                self._read_more()
+                continue
+            if end < len(self._text) or self._ended:  # a number may go on in the next bytes
+                self._at = end
+                return item
+            self._read_more()
+
+    def _next_char(self) -> str:
+        """The next character that is not white space, left unread ('' at the end)."""
+        while True:
+            self._at = _WHITESPACE.match(self._text, self._at).end()
+            if self._at < len(self._text) or self._ended:
+                return self._text[self._at : self._at + 1]
+            self._read_more()
+
+    def _read_more(self) -> None:
+        """Drop what was parsed and read on; an item that outgrows the buffer doubles the read,
+        and one larger than any real tweet is refused rather than held in memory."""
+        pending = len(self._text) - self._at
+        if pending > _MAX_ITEM_CHARS:
+            raise ValueError(f"an item longer than {_MAX_ITEM_CHARS} characters")
+        chunk = self._stream.read(max(_READ_BYTES, pending))
+        self._text = self._text[self._at :] + self._decode(chunk, final=not chunk)
+        self._at = 0
+        self._ended = not chunk
 
 
 def _head(files: ExportFiles, member: Member, pattern: re.Pattern[str]) -> re.Match[str] | None:
@@ -209,7 +321,7 @@ def _read_long_posts(files: ExportFiles) -> tuple[_LongPosts, list[str]]:
     long_posts = _LongPosts()
     members = _ytd_files(files, "note-tweet")
     for member in members:
-        long_posts.add_all(_read_list(files, member.name))
+        long_posts.add_all(_read_items(files, member.name))
     return long_posts, [member.name for member in members]
 
 
@@ -217,7 +329,7 @@ def _count_deleted(files: ExportFiles, coverage: Coverage) -> list[str]:
     """Tweets the person deleted before exporting are read and counted, never stored."""
     members = _ytd_files(files, "deleted-tweets")
     for member in members:
-        if deleted := len(_read_list(files, member.name)):
+        if deleted := sum(1 for _ in _read_items(files, member.name)):
             coverage.records_read += deleted
             coverage.skip("deleted_by_user", deleted)
     return [member.name for member in members]
@@ -268,7 +380,8 @@ class _TweetConverter:
         tweet = _dict(item).get("tweet", item)
         if not isinstance(tweet, dict):
             raise _Skip("malformed_item")
-        self.coverage.unknown_keys.update(key for key in tweet if key not in _KNOWN_KEYS)
+        if unknown := tweet.keys() - _KNOWN_KEYS:
+            self.coverage.unknown_keys.update(unknown)
         post_id = _text(tweet.get("id_str")) or _text(tweet.get("id"))
         if not post_id:
             raise _Skip("missing_id")
@@ -328,13 +441,29 @@ def parse_created_at(value: object) -> datetime | None:
     modern = _CREATED_AT.fullmatch(text)
     try:
         if modern and modern["month"] in _MONTHS:
-            month = _MONTHS.index(modern["month"]) + 1
-            parsed = datetime.strptime(f"{month:02d} {modern['rest']}", "%m %d %H:%M:%S %z %Y")
-        else:
-            parsed = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
+            return _modern_created_at(modern)
+        parsed = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+    except (ValueError, OverflowError):  # an impossible date, or one beyond year 1 or 9999
         return None
     return parsed.astimezone(UTC)
+
+
+def _modern_created_at(found: re.Match[str]) -> datetime:
+    """Built from the matched fields (strptime would cost a third of the parse); raises
+    ValueError on an impossible date or time, as strptime does."""
+    moment = datetime(
+        int(found["year"]),
+        _MONTHS.index(found["month"]) + 1,
+        int(found["day"]),
+        int(found["hour"]),
+        int(found["minute"]),
+        int(found["second"]),
+        tzinfo=UTC,
+    )
+    offset = timedelta(hours=int(found["hh"]), minutes=int(found["mm"]))
+    if offset >= timedelta(days=1):
+        raise ValueError("offset out of range")
+    return moment - offset if found["sign"] == "+" else moment + offset
 
 
 def _visible_text(raw_text: str, urls: list[object], media_links: set[str]) -> str:
@@ -370,7 +499,10 @@ def _is_earlier_edit(tweet: dict[str, object], post_id: str) -> bool:
     control = _dict(edit_info.get("initial")) or _dict(
         _dict(edit_info.get("edit")).get("editControlInitial")
     )
-    versions = [_text(version) for version in _list(control.get("editTweetIds"))]
+    listed = _list(control.get("editTweetIds"))
+    if len(listed) < 2:
+        return False  # never edited: its one id is its own
+    versions = [_text(version) for version in listed]
     return post_id in versions and post_id != versions[-1]
 
 
@@ -384,7 +516,7 @@ class _LongPosts:
     def __init__(self) -> None:
         self._by_instant: dict[datetime, list[str]] = defaultdict(list)
 
-    def add_all(self, items: list[object]) -> None:
+    def add_all(self, items: Iterable[object]) -> None:
         for item in items:
             note = _dict(_dict(item).get("noteTweet"))
             core = _dict(note.get("core"))
@@ -442,9 +574,11 @@ def _list(value: object) -> list[object]:
 
 def _text(value: object) -> str | None:
     """A non-empty string from a string or an integer id; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if type(value) is str:  # nearly always: tested first, it is called six times a tweet
+        return value.strip() or None
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return str(value).strip() or None
+    return str(value)
 
 
 def _count(value: object) -> int | None:

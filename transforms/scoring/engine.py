@@ -1,10 +1,13 @@
 """Score text against the rulebook with spaCy, offline.
 
 The pipeline is `spacy.blank("en")` plus one custom component, `socialaudit_matcher`, which runs
-a PhraseMatcher (vocabulary), a Matcher (token patterns) and regexes (shapes that cut across
-tokens) and stores every hit in `doc.spans["socialaudit"]`, labelled `R|<rule id>` for a rule's
-own match or `S|<signal>` for a named signal. Rules are then evaluated over those spans: a match
-becomes a finding when its requirements hold and no exception applies.
+a PhraseMatcher (vocabulary) and a Matcher (token patterns) and stores their hits in
+`doc.spans["socialaudit"]`, labelled `R|<rule id>` for a rule's own match or `S|<signal>` for a
+named signal. Regexes (shapes that cut across tokens) cost far more, so they run on demand
+(`Hits`): only for rules whose other conditions can still hold, and only when a cheap first pass
+(transforms/scoring/triggers.py) finds one of their literal starts in the text. Rules are then
+evaluated over those hits: a match becomes a finding when its requirements hold and no exception
+applies. Findings are the same as if every pattern had run on every text.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from transforms.scoring.rulebook import Pattern, Rule, Rulebook, RulebookError, load_rulebook
+from transforms.scoring.triggers import TriggerIndex
 from transforms.scoring.validators import VALIDATORS
 
 SPAN_KEY = "socialaudit"
@@ -72,6 +76,8 @@ class ConductMatcher:
         self.regexes: list[tuple[str, re.Pattern[str]]] = []
         self.validators: dict[str, str] = {}  # label -> validator name
         self._make_doc = nlp.make_doc
+        self._triggers: TriggerIndex | None = None  # built once every pattern is added
+        self._token_labels: set[str] = set()
 
     def add(self, label: str, pattern: Pattern, where: str) -> None:
         try:
@@ -79,12 +85,15 @@ class ConductMatcher:
                 self.phrases.add(label, [self._make_doc(str(p)) for p in pattern.value])
             elif pattern.kind == "tokens":
                 self.tokens.add(label, [pattern.value])
+                self._token_labels.add(label)
             elif pattern.kind == "regex":
                 self.regexes.append((label, re.compile(pattern.value)))
+                self._triggers = None
         except (ValueError, re.error) as error:
             raise RulebookError(f"{where}: bad {pattern.kind} pattern ({error})") from None
 
     def __call__(self, doc: Doc) -> Doc:
+        """Phrase and token hits, which are cheap; regex hits are found on demand (`Hits`)."""
         hits: list[Span] = []
         strings = doc.vocab.strings
         for match_id, start, end in self.phrases(doc):
@@ -92,13 +101,32 @@ class ConductMatcher:
         if len(self.tokens):
             for match_id, start, end in self.tokens(doc):
                 hits.append(Span(doc, start, end, label=strings[match_id]))
-        for label, regex in self.regexes:
-            for found in regex.finditer(doc.text):
-                span = doc.char_span(*found.span(), label=label, alignment_mode="expand")
-                if span is not None:
-                    hits.append(span)
         doc.spans[SPAN_KEY] = [s for s in hits if self._valid(s)]
         return doc
+
+    @property
+    def token_labels(self) -> frozenset[str]:
+        return frozenset(self._token_labels)
+
+    def regex_candidates(self, text: str) -> dict[str, list[int]]:
+        """The regexes that may match the text (the cheap first pass), by label."""
+        if self._triggers is None:
+            self._triggers = TriggerIndex([regex for _, regex in self.regexes])
+        by_label: dict[str, list[int]] = defaultdict(list)
+        for index in self._triggers.candidates(text):
+            by_label[self.regexes[index][0]].append(index)
+        return by_label
+
+    def regex_hits(self, doc: Doc, text: str, indexes: list[int]) -> list[Span]:
+        """Valid hits of the given regexes, in their order."""
+        hits = []
+        for index in indexes:
+            label, regex = self.regexes[index]
+            for found in regex.finditer(text):
+                span = doc.char_span(*found.span(), label=label, alignment_mode="expand")
+                if span is not None and self._valid(span):
+                    hits.append(span)
+        return hits
 
     def _valid(self, span: Span) -> bool:
         name = self.validators.get(span.label_)
@@ -108,6 +136,32 @@ class ConductMatcher:
 @Language.factory("socialaudit_matcher")
 def _make_conduct_matcher(nlp: Language, name: str) -> ConductMatcher:
     return ConductMatcher(nlp)
+
+
+class Hits:
+    """Every pattern's hits in one doc, by label. Phrase and token hits come from the pipeline;
+    a label's regexes run the first time the label is asked for, and only those the first pass
+    left as possible. Rules ask only for what they need, so most regexes never run."""
+
+    def __init__(self, doc: Doc, matcher: ConductMatcher) -> None:
+        self.doc = doc
+        self._text = doc.text  # built from the tokens on every access: read once
+        self._matcher = matcher
+        self._spans: dict[str, list[Span]] = defaultdict(list)
+        for span in doc.spans[SPAN_KEY]:
+            self._spans[span.label_].append(span)
+        self._pending = matcher.regex_candidates(self._text)
+        self.possible = frozenset(self._spans) | frozenset(self._pending) | matcher.token_labels
+
+    def get(self, label: str, default: Sequence[Span] = ()) -> list[Span]:
+        pending = self._pending.pop(label, None)
+        if pending:
+            self._spans[label] += self._matcher.regex_hits(self.doc, self._text, pending)
+        return self._spans.get(label) or list(default)
+
+    def cost(self, label: str) -> int:
+        """Regexes still to run to know the label's hits: 0 once it has any."""
+        return 0 if self._spans.get(label) else len(self._pending.get(label, ()))
 
 
 class Scorer:
@@ -130,6 +184,11 @@ class Scorer:
                 if pattern.kind != "signal":
                     self.matcher.add(f"R|{rule.id}", pattern, f"{rule.source}:{rule.id}")
         self._models = _Models()
+        self._gates = [_gate(rule) for rule in rulebook.rules]
+        self._rules_by_label: dict[str, list[int]] = defaultdict(list)
+        for index, rule in enumerate(rulebook.rules):
+            for label in _match_labels(rule):
+                self._rules_by_label[label].append(index)
 
     @classmethod
     def load(cls, rules_folder: Path | None = None, profile: str = "hcpc") -> Scorer:
@@ -156,50 +215,49 @@ class Scorer:
         profiles = profiles or [None] * len(texts)
         docs = self.nlp.pipe(texts, batch_size=batch_size)
         for batch in _batched(zip(docs, dates, profiles, strict=True), batch_size):
-            probabilities = self._model_probabilities([doc for doc, _, _ in batch])
-            for (doc, when, profile), probs in zip(batch, probabilities, strict=True):
-                yield self._evaluate(doc, when, profile or self.profile, probs)
+            hits = [Hits(doc, self.matcher) for doc, _, _ in batch]
+            probabilities = self._model_probabilities(hits)
+            for doc_hits, (_, when, profile), probs in zip(hits, batch, probabilities, strict=True):
+                yield self._evaluate(doc_hits, when, profile or self.profile, probs)
 
     # -- evaluation -----------------------------------------------------------------------------
 
-    def _model_probabilities(self, docs: list[Doc]) -> list[dict[str, float]]:
-        """Run a shipped classifier only on posts where a rule that needs it has a candidate."""
+    def _model_probabilities(self, hits: list[Hits]) -> list[dict[str, float]]:
+        """Run a shipped classifier only on posts where a rule that needs it could fire."""
         needed: dict[str, list[int]] = defaultdict(list)
-        for i, doc in enumerate(docs):
-            labels = {span.label_ for span in doc.spans[SPAN_KEY]}
-            for rule in self.rulebook.rules:
-                if any(r.kind == "model" for r in rule.requires) and self._has_match(rule, labels):
-                    for requirement in rule.requires:
-                        if requirement.model and i not in needed[requirement.model]:
-                            needed[requirement.model].append(i)
-        result: list[dict[str, float]] = [{} for _ in docs]
+        for i, doc_hits in enumerate(hits):
+            for rule in self._rules_that_may_fire(doc_hits):
+                for requirement in rule.requires:
+                    if requirement.model and i not in needed[requirement.model]:
+                        needed[requirement.model].append(i)
+        result: list[dict[str, float]] = [{} for _ in hits]
         for model, indices in needed.items():
-            texts = [docs[i].text for i in indices]
+            texts = [hits[i].doc.text for i in indices]
             for i, p in zip(indices, self._models.predict(model, texts), strict=True):
                 result[i][model] = p
         return result
 
-    @staticmethod
-    def _has_match(rule: Rule, labels: set[str]) -> bool:
-        return f"R|{rule.id}" in labels or any(
-            p.kind == "signal" and f"S|{p.value}" in labels for p in rule.match
-        )
+    def _rules_that_may_fire(self, hits: Hits) -> Iterator[Rule]:
+        """Rules whose match and requirements (a model's aside) can all be met, in rulebook
+        order. Checked first on the labels the doc may hold, which costs nothing, then on real
+        hits, cheapest condition first, which runs only the regexes these rules need."""
+        possible = hits.possible
+        indexes = {i for label in possible for i in self._rules_by_label.get(label, ())}
+        for index in sorted(indexes):
+            conditions = self._gates[index]
+            if not all(condition.may_hold(possible) for condition in conditions):
+                continue
+            ordered = sorted(conditions, key=lambda condition: condition.cost(hits))
+            if all(condition.holds(hits) for condition in ordered):
+                yield self.rulebook.rules[index]
 
     def _evaluate(
-        self, doc: Doc, when: date | None, profile: str, probs: dict[str, float]
+        self, hits: Hits, when: date | None, profile: str, probs: dict[str, float]
     ) -> list[Finding]:
-        by_label: dict[str, list[Span]] = defaultdict(list)
-        for span in doc.spans[SPAN_KEY]:
-            by_label[span.label_].append(span)
         findings = []
-        for rule in self.rulebook.rules:
-            candidates = list(by_label.get(f"R|{rule.id}", []))
-            for pattern in rule.match:
-                if pattern.kind == "signal":
-                    candidates += by_label.get(f"S|{pattern.value}", [])
-            if not candidates:
-                continue
-            finding = self._judge(rule, doc, _dedupe(candidates), by_label, when, profile, probs)
+        for rule in self._rules_that_may_fire(hits):
+            candidates = [span for label in _match_labels(rule) for span in hits.get(label)]
+            finding = self._judge(rule, hits.doc, _dedupe(candidates), hits, when, profile, probs)
             if finding:
                 findings.append(finding)
         return findings
@@ -209,7 +267,7 @@ class Scorer:
         rule: Rule,
         doc: Doc,
         candidates: list[Span],
-        by_label: dict[str, list[Span]],
+        by_label: Hits,
         when: date | None,
         profile: str,
         probs: dict[str, float],
@@ -248,7 +306,7 @@ class Scorer:
 
 
 def _requirements_hold(
-    rule: Rule, match: Span, by_label: dict[str, list[Span]], probs: dict[str, float]
+    rule: Rule, match: Span, by_label: Hits, probs: dict[str, float]
 ) -> tuple[float, list[Span]] | None:
     """None when a requirement fails, else (confidence factor, spans that support the match)."""
     factor = 1.0
@@ -281,7 +339,68 @@ def _requirements_hold(
     return factor, support
 
 
-def _suppressed(rule: Rule, match: Span, by_label: dict[str, list[Span]]) -> bool:
+def _match_labels(rule: Rule) -> list[str]:
+    """The labels whose hits are the rule's candidate matches."""
+    return [f"R|{rule.id}"] + [f"S|{p.value}" for p in rule.match if p.kind == "signal"]
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """Labels present anywhere in a doc, with weights summing to at least `at_least` (one label
+    present, when unweighted)."""
+
+    labels: tuple[str, ...]
+    weights: tuple[float, ...] | None = None
+    at_least: float = 1.0
+
+    def holds(self, hits: Hits) -> bool:
+        """Decided on the cheapest labels first: those already found, then those with the
+        fewest regexes left to run."""
+        order = sorted(range(len(self.labels)), key=lambda i: hits.cost(self.labels[i]))
+        total = 0.0
+        for i in order:
+            if hits.get(self.labels[i]):
+                total += self.weights[i] if self.weights else self.at_least
+                if total >= self.at_least:
+                    return True
+        return False
+
+    def may_hold(self, possible: frozenset[str]) -> bool:
+        if self.weights is None:
+            return not possible.isdisjoint(self.labels)
+        total = sum(
+            w for label, w in zip(self.labels, self.weights, strict=True) if label in possible
+        )
+        return total >= self.at_least
+
+    def cost(self, hits: Hits) -> int:
+        return (
+            min(hits.cost(label) for label in self.labels)
+            if self.weights is None
+            else sum(hits.cost(label) for label in self.labels)
+        )
+
+
+def _gate(rule: Rule) -> tuple[_Condition, ...]:
+    """Necessary conditions for the rule to find anything: a match, and every requirement but a
+    model's, each met somewhere in the doc (`_requirements_hold` then checks them near it)."""
+    conditions = [_Condition(tuple(_match_labels(rule)))]
+    for requirement in rule.requires:
+        if requirement.kind == "any":
+            conditions.append(_Condition(tuple(f"S|{name}" for name in requirement.signals)))
+        elif requirement.kind == "weighted":
+            names = tuple(requirement.weights)
+            conditions.append(
+                _Condition(
+                    tuple(f"S|{name}" for name in names),
+                    tuple(requirement.weights[name] for name in names),
+                    requirement.at_least,
+                )
+            )
+    return tuple(conditions)
+
+
+def _suppressed(rule: Rule, match: Span, by_label: Hits) -> bool:
     for suppressor in rule.unless:
         for span in by_label.get(f"S|{suppressor.signal}", []):
             if span.start == match.start and span.end == match.end:

@@ -1,0 +1,197 @@
+"""Streaming ingest: X data files read item by item, exports stored batch by batch in one
+transaction, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from bench.generate import write_x_archive
+from socialaudit import db
+from tests.x_export import tweet, write_x_export
+from transforms import store
+from transforms.archive import ArchiveError, ExportFiles
+from transforms.ingest import ingest_export, read_export
+from transforms.normalise import posts_frames
+from transforms.platforms import twitter
+from transforms.records import Coverage, PostRecord
+
+FIXTURES = Path(__file__).parent / "fixtures" / "twitter"
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = db.connect(tmp_path / "stream.duckdb")
+    yield connection
+    connection.close()
+
+
+def parsed(path: Path) -> tuple[list[PostRecord], Coverage]:
+    coverage = Coverage()
+    parser = twitter.Parser()
+    with ExportFiles(path) as files:
+        records = list(parser.parse(files, parser.detect(files), coverage))
+    return records, coverage
+
+
+def read_items(tmp_path: Path, text: str) -> list[object]:
+    (tmp_path / "data.js").write_text(text, encoding="utf-8")
+    with ExportFiles(tmp_path) as files:
+        return list(twitter._read_items(files, "data.js"))
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+# -- the X parser reads its data files item by item ----------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["x-2022", "x-2022-wrapped", "x-classic"])
+def test_tiny_reads_give_the_same_records(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = parsed(FIXTURES / case)
+    monkeypatch.setattr(twitter, "_READ_BYTES", 7)  # every item, string and number is cut
+    records, coverage = parsed(FIXTURES / case)
+    assert records == expected[0]
+    assert coverage == expected[1]
+
+
+def test_a_generated_archive_reads_the_same_in_small_and_large_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = write_x_archive(tmp_path / "x.zip", 300, seed=2)
+    expected, _ = parsed(archive)
+    monkeypatch.setattr(twitter, "_READ_BYTES", 100)
+    records, coverage = parsed(archive)
+    assert records == expected
+    assert len(records) > 250 and coverage.skipped["repost"] > 0
+
+
+def test_numbers_cut_by_a_read_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(twitter, "_READ_BYTES", 1)
+    assert read_items(tmp_path, "window.YTD.x.part0 = [1, 22 , 333,\n4444];\n") == [
+        1,
+        22,
+        333,
+        4444,
+    ]
+    assert read_items(tmp_path, "window.YTD.x.part0 = [ ]") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('window.YTD.x.part0 = [{"a": 1}] trailing', "after the closing"),
+        ('window.YTD.x.part0 = [{"a": 1} {"b": 2}]', "expected ',' or ']'"),
+        ('window.YTD.x.part0 = [{"a": 1},]', "not a readable"),
+        ('window.YTD.x.part0 = [{"a": "' + "x" * 300 + '"}]', "longer than 100"),
+    ],
+)
+def test_malformed_arrays_are_refused(
+    text: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(twitter, "_READ_BYTES", 16)
+    monkeypatch.setattr(twitter, "_MAX_ITEM_CHARS", 100)
+    with pytest.raises(ArchiveError, match="data.js is not a readable X data file") as raised:
+        read_items(tmp_path, text)
+    assert reason in str(raised.value)
+
+
+# -- ingest stores an export batch by batch, in one transaction ------------------------------------
+
+
+def ten_tweets(last: datetime = datetime(2024, 1, 10)) -> list[dict[str, object]]:
+    days = [datetime(2024, 1, day) for day in range(1, 10)] + [last]
+    return [tweet(str(100 + n), f"post number {n}", day) for n, day in enumerate(days)]
+
+
+def test_small_batches_store_what_one_batch_stores(con, tmp_path: Path) -> None:
+    export = write_x_export(tmp_path / "x", "alex", ten_tweets())
+    other = db.connect(tmp_path / "one-batch.duckdb")
+    whole = ingest_export(other, export)
+    in_batches = ingest_export(con, export, batch_size=3)
+    query = "SELECT * EXCLUDE (first_seen_at) FROM posts ORDER BY post_id"
+    assert con.execute(query).fetchall() == other.execute(query).fetchall()
+    assert in_batches.changes == whole.changes
+    assert in_batches.coverage == whole.coverage
+    assert in_batches.coverage["records_stored"] == 10
+    validation = json.loads(con.execute("SELECT validation FROM archives").fetchone()[0])
+    assert validation["success"] and validation["batches"] == 4
+    assert "archive_posts_staged" not in tables(con)
+    other.close()
+
+
+def test_a_late_batch_failing_expectations_stores_nothing(con, tmp_path: Path) -> None:
+    export = write_x_export(tmp_path / "x", "alex", ten_tweets(last=datetime(2099, 1, 1)))
+    result = ingest_export(con, export, batch_size=3)  # batches 1-3 pass, the 4th fails
+    assert result.status == "quarantined"
+    assert "expect_column_values_to_be_between(created_at_epoch)" in (result.reason or "")
+    assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+    assert con.execute("SELECT status FROM archives").fetchall() == [("quarantined",)]
+    assert "archive_posts_staged" not in tables(con)
+
+
+def test_a_file_broken_after_good_items_stores_nothing(con, tmp_path: Path) -> None:
+    export = write_x_export(tmp_path / "x", "alex", ten_tweets())
+    tweets_file = export / "data" / "tweets.js"
+    tweets_file.write_text(tweets_file.read_text()[:-200])  # cut inside the last tweet
+    result = ingest_export(con, export, batch_size=3)
+    assert result.status == "quarantined"
+    assert "data/tweets.js is not a readable X data file" in (result.reason or "")
+    assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+    assert "archive_posts_staged" not in tables(con)
+    # The same export, repaired, is then ingested whole.
+    shutil.rmtree(export)
+    assert ingest_export(con, write_x_export(tmp_path / "x", "alex", ten_tweets())).status == (
+        "ingested"
+    )
+    assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 10
+
+
+def test_a_post_repeated_in_a_later_batch_keeps_its_last_version(con) -> None:
+    def record(post_id: str, text: str) -> PostRecord:
+        return PostRecord("generic", post_id, datetime(2024, 1, 1), "post", text)
+
+    coverage = Coverage()
+    records = [record("a", "first"), record("b", "b"), record("a", "second"), record("c", "c")]
+    meta = store.ArchiveMeta("sha", "export.jsonl", "generic", "jsonl", None, None)
+    with store.ArchiveWriter(con, meta) as writer:
+        for batch in posts_frames(records, None, coverage, batch_size=2):
+            writer.add(batch)
+        assert (writer.rows_added, writer.distinct_posts()) == (4, 3)
+        changes = writer.finish({}, {})
+    assert (changes.added, changes.edited, changes.unchanged) == (3, 0, 0)
+    assert con.execute("SELECT post_id, text FROM posts ORDER BY 1").fetchall() == [
+        ("a", "second"),
+        ("b", "b"),
+        ("c", "c"),
+    ]
+
+
+def test_leaving_the_writer_without_finishing_rolls_every_batch_back(con) -> None:
+    meta = store.ArchiveMeta("sha", "export.jsonl", "generic", "jsonl", None, None)
+    frame = next(posts_frames([PostRecord("generic", "a", datetime(2024, 1, 1), "post", "x")],
+                              None, Coverage()))  # fmt: skip
+    with pytest.raises(RuntimeError), store.ArchiveWriter(con, meta) as writer:
+        writer.add(frame)
+        raise RuntimeError("crash")
+    assert con.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM archives").fetchone()[0] == 0
+    assert "archive_posts_staged" not in tables(con)
+
+
+def test_read_export_still_gives_the_whole_frame(tmp_path: Path) -> None:
+    export = write_x_export(tmp_path / "x", "alex", ten_tweets())
+    frame = read_export(export).posts
+    assert isinstance(frame, pl.DataFrame) and frame.height == 10
+    assert frame["post_id"].to_list() == [str(100 + n) for n in range(10)]

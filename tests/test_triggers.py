@@ -1,0 +1,70 @@
+"""The scoring engine's first pass: a regex it skips can never match the text."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.generate import post_texts
+from transforms.scoring.engine import Scorer
+from transforms.scoring.triggers import TriggerIndex, trigger_prefixes
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefixes"),
+    [
+        (r"(?i)\b(?:idiots?|moron)\b", {"idiot", "idiots", "moron"}),
+        (r"(?i)\b(?:the\s+)?(?:worst|most)\s+patient", {"the ", "worst pati", "most patie"}),
+        (r"(?i)(?<!\w)#(?:nhs|icu)\b", {"#nhs", "#icu"}),
+        (r"\b(?:Ward|WARD)\s+\d", {"ward 0", "ward 1", "ward 2", "ward 3", "ward 4", "ward 5",
+                                  "ward 6", "ward 7", "ward 8", "ward 9"}),
+        (r"(?i)\bswipe up\b|\blink in bio\b", {"swipe up", "link in bi"}),
+    ],
+)  # fmt: skip
+def test_literal_starts_are_read_from_the_pattern(pattern: str, prefixes: set[str]) -> None:
+    assert trigger_prefixes(re.compile(pattern)) == prefixes
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"\d{3} \d{3}", r"(?i)stupid", r"\b[A-Z][a-z]+ Road", r"(?a)\bword", r"\b(?:x|\w+)y"],
+)
+def test_patterns_without_a_literal_word_start_always_run(pattern: str) -> None:
+    assert trigger_prefixes(re.compile(pattern)) is None
+
+
+@pytest.fixture(scope="module")
+def rulebook_index() -> tuple[list[re.Pattern[str]], TriggerIndex]:
+    regexes = [regex for _, regex in Scorer.load().matcher.regexes]
+    return regexes, TriggerIndex(regexes)
+
+
+def assert_no_match_is_skipped(index: TriggerIndex, regexes: list[re.Pattern[str]], text: str):
+    candidates = set(index.candidates(text))
+    for number, regex in enumerate(regexes):
+        if number not in candidates:
+            assert regex.search(text) is None, (regex.pattern, text)
+
+
+def test_every_rulebook_regex_that_matches_a_post_is_a_candidate(rulebook_index) -> None:
+    regexes, index = rulebook_index
+    texts = post_texts(random.Random(4), breaking_share=0.5)
+    for _ in range(1500):
+        assert_no_match_is_skipped(index, regexes, next(texts))
+
+
+words = st.sampled_from(
+    ["Patient", "bed 4", "84yo", "#NHS", "@sam_x", "İdiot", "ſtupid", "KELVIN", "٣", "3",
+     "vaccines", "the  shot", "coke", "\n", "A&E", "Mrs Khan", "off", "20%", "£5", "™"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(words | st.text(max_size=6), max_size=12))
+def test_no_regex_is_skipped_on_arbitrary_text(rulebook_index, pieces: list[str]) -> None:
+    regexes, index = rulebook_index
+    assert_no_match_is_skipped(index, regexes, " ".join(pieces))
