@@ -21,6 +21,7 @@ from flows.publish import publish
 from flows.score import score
 from socialaudit import db
 from socialaudit.locking import run_lock
+from socialaudit.maintenance import purge_unflagged_text_locked
 from transforms import store
 from transforms.inbox import InboxExport, file_away, find_exports
 from transforms.roster import read_roster
@@ -80,6 +81,13 @@ def finish_run(db_path: str, run_id: str, status: str, counts: dict[str, Any]) -
         con.close()
 
 
+@task(cache_policy=NO_CACHE)
+def apply_retention(db_path: str, days: int) -> int:
+    """Purge the text of unflagged posts older than the retention period (the run holds the
+    lock already)."""
+    return purge_unflagged_text_locked(Path(db_path), days)
+
+
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=10, timeout_seconds=60)
 def notify(url: str, run: dict[str, Any]) -> int:
     return post_webhook(url, run)
@@ -124,6 +132,8 @@ def _audit(
                 result["moved_to"] = move_handled(export, inbox, result)
             results.append(result)
         scoring = score(db_path, publish_copy=False)
+        retention = os.environ.get("SOCIALAUDIT_RETENTION_DAYS")
+        purged = apply_retention(db_path, int(retention)) if retention else 0
     except BaseException:
         finish_run(db_path, run_id, "failed", counts)
         publish(db_path)
@@ -139,6 +149,7 @@ def _audit(
         "findings_added": scoring["added"],
         "findings_retired": scoring["retired"],
         "rulebook_version": scoring["rulebook_version"],
+        "posts_text_purged": purged,
     }
     run = finish_run(db_path, run_id, "completed", counts)
     run["archives"] = results

@@ -40,6 +40,20 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file [env SOCIALAUDIT_DB; default data/socialaudit.duckdb]"),
 ]
+RunnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--runner",
+        help="Where scoring runs: threads, processes or dask [env SOCIALAUDIT_RUNNER; threads].",
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="Dask scheduler, e.g. tcp://host:8786 [env SOCIALAUDIT_DASK_ADDRESS; a local one].",
+    ),
+]
 
 
 def _db(path: Path | None) -> str:
@@ -121,13 +135,13 @@ def _print_ingest_result(result: dict[str, Any]) -> None:
 
 
 @app.command()
-def score(db: DbOption = None) -> None:
+def score(db: DbOption = None, runner: RunnerOption = None, address: AddressOption = None) -> None:
     """Score every post not yet scored under the current rulebook version."""
     from flows.score import score as score_flow
     from socialaudit.locking import run_lock
 
     with run_lock(Path(_db(db))):
-        _echo_json(score_flow(_db(db)))
+        _echo_json(score_flow(_db(db), runner=runner, address=address))
 
 
 @app.command()
@@ -146,6 +160,8 @@ def audit(
         str | None, typer.Option(help="POST the summary here [env SOCIALAUDIT_WEBHOOK_URL].")
     ] = None,
     db: DbOption = None,
+    runner: RunnerOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Run the nightly audit once: ingest new exports, validate, score, summarise.
 
@@ -153,6 +169,11 @@ def audit(
     went well, 1 when an export was quarantined, 2 when the run itself failed.
     """
     from flows.audit import audit as audit_flow
+
+    # The audit's scoring step reads its task runner from the environment (flows/score.py).
+    for variable, value in (("SOCIALAUDIT_RUNNER", runner), ("SOCIALAUDIT_DASK_ADDRESS", address)):
+        if value:
+            os.environ[variable] = value
 
     try:
         run = audit_flow(
@@ -486,6 +507,17 @@ def purge(
         f"{person}: erased {erased.posts} posts, {erased.findings} findings, "
         f"{erased.archives} archives, {erased.reviews} reviews"
     )
+
+
+@app.command()
+def retention(
+    days: Annotated[int, typer.Option(help="Purge text of unflagged posts older than this.")],
+    db: DbOption = None,
+) -> None:
+    """Retention: purge the text of posts stored more than DAYS ago that no open case needs."""
+    from socialaudit.maintenance import purge_unflagged_text
+
+    typer.echo(f"purged the text of {purge_unflagged_text(Path(_db(db)), days)} posts")
 
 
 @users_app.command("add")

@@ -138,7 +138,7 @@ def compact(path: Path) -> None:
     con = db.open_file(path)
     db.attach(con, fresh, "compacted", read_only=False)
     source = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(f"COPY FROM DATABASE \"{source}\" TO compacted")
+    con.execute(f'COPY FROM DATABASE "{source}" TO compacted')
     con.execute("DETACH compacted")
     con.close()
     os.chmod(fresh, 0o600)
@@ -152,3 +152,61 @@ def _sha256(path: Path) -> str:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def purge_unflagged_text(db_path: Path, older_than_days: int) -> int:
+    """Retention: blank the text of posts stored more than `older_than_days` ago that no open
+    case needs (no active finding, or only dismissed or resolved ones), with the excerpts of
+    their findings, then rewrite the file so the words are gone. Returns posts purged."""
+    with run_lock(db_path):
+        purged = purge_unflagged_text_locked(db_path, older_than_days)
+        publish_serving_copy(db_path)
+    return purged
+
+
+def purge_unflagged_text_locked(db_path: Path, older_than_days: int) -> int:
+    """`purge_unflagged_text` for a caller that already holds the run lock (the audit)."""
+    con = db.connect(db_path)
+    try:
+        closed = _closed_findings(db_path)
+        con.execute("CREATE TEMP TABLE closed_findings (finding_id VARCHAR)")
+        if closed:
+            con.executemany("INSERT INTO closed_findings VALUES (?)", [[f] for f in closed])
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            """CREATE TEMP TABLE expired AS
+               SELECT platform, post_id FROM posts p
+               WHERE text_purged_at IS NULL
+                 AND first_seen_at < now()::TIMESTAMP - to_days(?)
+                 AND NOT EXISTS (
+                     SELECT 1 FROM findings f
+                     WHERE f.platform = p.platform AND f.post_id = p.post_id AND f.active
+                       AND f.finding_id NOT IN (SELECT finding_id FROM closed_findings))""",
+            [older_than_days],
+        )
+        purged = int(con.execute("SELECT count(*) FROM expired").fetchone()[0])
+        con.execute("""UPDATE posts SET text = '', text_purged_at = now()::TIMESTAMP
+                       WHERE (platform, post_id) IN (SELECT platform, post_id FROM expired)""")
+        con.execute("""UPDATE findings SET excerpt = ''
+                       WHERE (platform, post_id) IN (SELECT platform, post_id FROM expired)""")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    if purged:
+        compact(db_path)
+    return purged
+
+
+def _closed_findings(db_path: Path) -> list[str]:
+    path = decisions_db_path(db_path)
+    if not path.exists():
+        return []
+    con = db.open_file(path, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT finding_id FROM reviews GROUP BY finding_id "
+            "HAVING arg_max(decision, decided_at) IN ('dismissed', 'resolved')"
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]

@@ -105,3 +105,33 @@ def test_erasure_removes_every_trace(tmp_path: Path) -> None:
     ).fetchone()
     log.close()
     assert (action, subject) == ("erase_person", "p1") and '"posts": 1' in detail
+
+
+def test_retention_purges_only_text_no_open_case_needs(tmp_path: Path) -> None:
+    from socialaudit.maintenance import purge_unflagged_text
+
+    path = build(tmp_path)
+    con = db.connect(path)
+    ingest_export(
+        con,
+        write_x_export(
+            tmp_path / "c",
+            "ann",
+            [tweet("3", "an unremarkable Zanzibar holiday post", datetime(2024, 2, 1))],
+        ),
+    )
+    con.execute("UPDATE posts SET first_seen_at = first_seen_at - INTERVAL 400 DAY")
+    bob_finding = con.execute("SELECT finding_id FROM findings WHERE person_id = 'p2'").fetchone()[
+        0
+    ]
+    con.close()
+    assert purge_unflagged_text(path, 365) == 1  # Ann's confirmed and Bob's open case stay
+    decisions.record_decision(decisions_db_path(path), bob_finding, "dismissed", "rev", "fine")
+    assert purge_unflagged_text(path, 365) == 1  # Bob's case is closed now
+    con = duckdb.connect(str(path), read_only=True)
+    texts = dict(con.execute("SELECT post_id, text FROM posts").fetchall())
+    purged = con.execute("SELECT count(*) FROM posts WHERE text_purged_at IS NOT NULL").fetchone()
+    con.close()
+    assert texts == {"1": ERASED_TEXT, "2": "", "3": ""} and purged == (2,)
+    assert b"Zanzibar" not in path.read_bytes()
+    assert purge_unflagged_text(path, 365) == 0

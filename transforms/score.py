@@ -47,10 +47,11 @@ _POSTS_FOR_SCORING = """
 
 
 def pending_posts(con: duckdb.DuckDBPyConnection, version: str, limit: int) -> pl.DataFrame:
-    """Up to `limit` posts never scored under this rulebook version with their current text."""
+    """Up to `limit` posts never scored under this rulebook version with their current text.
+    Posts whose text retention has purged are left alone: there is nothing left to score."""
     return con.sql(
         _POSTS_FOR_SCORING
-        + """WHERE NOT EXISTS (
+        + """WHERE p.text_purged_at IS NULL AND NOT EXISTS (
                SELECT 1 FROM scored_posts s
                WHERE s.platform = p.platform AND s.post_id = p.post_id
                  AND s.rulebook_version = $version AND s.text_sha256 = p.text_sha256)
@@ -63,7 +64,9 @@ def pending_posts(con: duckdb.DuckDBPyConnection, version: str, limit: int) -> p
 def stored_posts(con: duckdb.DuckDBPyConnection, offset: int, limit: int) -> pl.DataFrame:
     """A page of every stored post, in a stable order, for previews over the whole history."""
     return con.sql(
-        _POSTS_FOR_SCORING + "ORDER BY p.platform, p.post_id LIMIT $limit OFFSET $offset",
+        _POSTS_FOR_SCORING
+        + "WHERE p.text_purged_at IS NULL "
+        + "ORDER BY p.platform, p.post_id LIMIT $limit OFFSET $offset",
         params={"limit": limit, "offset": offset},
     ).pl()
 

@@ -157,7 +157,8 @@ class ArchiveWriter:
         self._open = True
         self._con.execute(
             f"""CREATE TABLE {_STAGED} AS
-                SELECT * EXCLUDE (archive_sha256, first_seen_at, present), 0::BIGINT AS seq
+                SELECT * EXCLUDE (archive_sha256, first_seen_at, present, text_purged_at),
+                       0::BIGINT AS seq
                 FROM posts LIMIT 0"""
         )
         self._columns = [c[0] for c in self._con.execute(f"FROM {_STAGED}").description]
@@ -199,7 +200,7 @@ class ArchiveWriter:
             f"""INSERT INTO posts
                SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
                       b.text_sha256, b.visibility, b.url, b.in_reply_to, b.like_count,
-                      b.repost_count, ?, ?, true
+                      b.repost_count, ?, ?, true, NULL
                FROM {_STAGED} b ANTI JOIN posts p USING (platform, post_id)""",
             [meta.sha256, now],
         )
