@@ -3,6 +3,8 @@ completes the work with nothing counted twice: the end state equals one uninterr
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from socialaudit.settings import PROJECT_ROOT, SAMPLE_DIR
 KILL_FRACTIONS = (0.15, 0.3, 0.45, 0.6, 0.75, 0.9)
 
 
-def run_driver(db_path: Path, kill_after: float | None = None) -> None:
+def run_driver(db_path: Path, rules: Path, kill_after: float | None = None) -> None:
     command = [
         sys.executable,
         "-m",
@@ -25,7 +27,8 @@ def run_driver(db_path: Path, kill_after: float | None = None) -> None:
         str(SAMPLE_DIR / "inbox"),
         str(SAMPLE_DIR / "roster.csv"),
     ]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "SOCIALAUDIT_RULES": str(rules)}  # one rulebook for every run
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL)
     if kill_after is None:
         assert process.wait(timeout=300) == 0
         return
@@ -71,21 +74,24 @@ def assert_consistent(db_path: Path) -> None:
 @pytest.fixture(scope="module")
 def reference(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[dict[str, list[tuple[object, ...]]], float]:
-    db_path = tmp_path_factory.mktemp("reference") / "ref.duckdb"
+) -> tuple[dict[str, list[tuple[object, ...]]], float, Path]:
+    folder = tmp_path_factory.mktemp("reference")
+    rules = folder / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    db_path = folder / "ref.duckdb"
     started = time.monotonic()
-    run_driver(db_path)
-    return state(db_path), time.monotonic() - started
+    run_driver(db_path, rules)
+    return state(db_path), time.monotonic() - started, rules
 
 
 @pytest.mark.parametrize("fraction", KILL_FRACTIONS)
 def test_sigkill_then_rerun_equals_uninterrupted_run(
     reference, tmp_path: Path, fraction: float
 ) -> None:
-    expected, duration = reference
+    expected, duration, rules = reference
     db_path = tmp_path / "crash.duckdb"
-    run_driver(db_path, kill_after=duration * fraction)
+    run_driver(db_path, rules, kill_after=duration * fraction)
     if db_path.exists():
         assert_consistent(db_path)
-    run_driver(db_path)
+    run_driver(db_path, rules)
     assert state(db_path) == expected
