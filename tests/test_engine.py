@@ -24,6 +24,49 @@ def rule_ids(scorer: Scorer, text: str) -> list[str]:
     return [f.rule_id for f in scorer.score(text)]
 
 
+_RULE_HEAD = """
+  - id: {id}
+    title: Test rule
+    category: patient_dignity
+    severity: medium
+    confidence: 0.7
+    standards: {{hcpc-2016: ["1.1"], hcpc-2024: ["1.1"]}}
+    message: Demeaning.
+    guidance: {{action: delete, text: Delete it.}}
+"""
+NEGATED_MATCH_RULE = (
+    _RULE_HEAD.format(id="T-MOAN")
+    + """    match:
+      - phrases: [never happy, happy or not]
+    requires:
+      - any: [patient_context]
+    window: 8
+    unless:
+      - {signal: negation, before: 2}
+      - {signal: negation, after: 2}
+"""
+)
+SENTENCE_RULE = (
+    _RULE_HEAD.format(id="T-SENT")
+    + """    match:
+      - phrases: [waste of space]
+    scope: sentence
+    requires:
+      - any: [patient_context]
+    unless: [negation]
+"""
+)
+
+
+def _with_rule(tmp_path: Path, rule: str) -> Scorer:
+    """The fixture rulebook plus one rule, in a scratch copy."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULEBOOK, copy)
+    rules = copy / "categories" / "test.yaml"
+    rules.write_text(rules.read_text() + rule)
+    return Scorer.load(copy)
+
+
 def test_weighted_requirements_combine_identifiers(scorer: Scorer) -> None:
     assert rule_ids(scorer, "pt in bed 4 is 84yo") == ["T-CONF"]
     assert rule_ids(scorer, "pt in bed 4 is fine") == []  # 0.6 < 1.0: not identifying enough
@@ -49,6 +92,36 @@ def test_exception_anywhere_in_post_suppresses(scorer: Scorer) -> None:
 def test_exception_before_match_only_within_its_distance(scorer: Scorer) -> None:
     assert rule_ids(scorer, "that patient is not a bed blocker") == []
     assert rule_ids(scorer, "not sure why, but that patient is a bed blocker") == ["T-DIGN"]
+
+
+def test_negation_inside_the_match_does_not_suppress_it(tmp_path: Path) -> None:
+    scorer = _with_rule(tmp_path, NEGATED_MATCH_RULE)
+    assert rule_ids(scorer, "that patient is never happy") == ["T-MOAN"]  # its own first word
+    assert rule_ids(scorer, "that patient, happy or not") == ["T-MOAN"]  # its own last word
+    assert rule_ids(scorer, "that patient, happy or not, never") == []  # a word after it
+
+
+def test_sentence_scope_counts_requirements_only_in_the_match_sentence(tmp_path: Path) -> None:
+    scorer = _with_rule(tmp_path, SENTENCE_RULE)
+    assert rule_ids(scorer, "the pt is a waste of space") == ["T-SENT"]
+    assert rule_ids(scorer, "Saw the pt early. The printer is a waste of space") == []
+
+
+def test_sentence_scope_counts_exceptions_only_in_the_match_sentence(tmp_path: Path) -> None:
+    scorer = _with_rule(tmp_path, SENTENCE_RULE)
+    assert rule_ids(scorer, "the pt is not a waste of space") == []
+    assert rule_ids(scorer, "I never moan. But the pt is a waste of space") == ["T-SENT"]
+
+
+def test_post_scope_counts_the_whole_post(tmp_path: Path) -> None:
+    scorer = _with_rule(tmp_path, SENTENCE_RULE.replace("    scope: sentence\n", ""))
+    assert rule_ids(scorer, "Saw the pt early. The printer is a waste of space") == ["T-SENT"]
+    assert rule_ids(scorer, "I never moan. But the pt is a waste of space") == []
+
+
+def test_unknown_scope_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RulebookError, match="unknown scope 'paragraph'"):
+        _with_rule(tmp_path, SENTENCE_RULE.replace("scope: sentence", "scope: paragraph"))
 
 
 def test_window_limits_requirements(scorer: Scorer) -> None:

@@ -7,7 +7,9 @@ named signal. Regexes (shapes that cut across tokens) cost far more, so they run
 (`Hits`): only for rules whose other conditions can still hold, and only when a cheap first pass
 (transforms/scoring/triggers.py) finds one of their literal starts in the text. Rules are then
 evaluated over those hits: a match becomes a finding when its requirements hold and no exception
-applies. Findings are the same as if every pattern had run on every text.
+applies (for a rule scoped to the sentence, spaCy's rule-based `Sentencizer` splits the post,
+only when such a rule has a match to judge). Findings are the same as if every pattern had run on
+every text.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
 from transforms.scoring.rulebook import Pattern, Rule, Rulebook, RulebookError, load_rulebook
@@ -30,6 +33,7 @@ from transforms.scoring.triggers import TriggerIndex
 from transforms.scoring.validators import VALIDATORS
 
 SPAN_KEY = "socialaudit"
+SENTENCIZER = Sentencizer()  # rule-based punctuation splitter: no model, nothing downloaded
 EXCERPT_CONTEXT = 60
 
 
@@ -152,6 +156,7 @@ class Hits:
             self._spans[span.label_].append(span)
         self._pending = matcher.regex_candidates(self._text)
         self.possible = frozenset(self._spans) | frozenset(self._pending) | matcher.token_labels
+        self._sentence_of: list[int] | None = None  # token index -> sentence number, on demand
 
     def get(self, label: str, default: Sequence[Span] = ()) -> list[Span]:
         pending = self._pending.pop(label, None)
@@ -162,6 +167,20 @@ class Hits:
     def cost(self, label: str) -> int:
         """Regexes still to run to know the label's hits: 0 once it has any."""
         return 0 if self._spans.get(label) else len(self._pending.get(label, ()))
+
+    def same_sentence(self, a: Span, b: Span) -> bool:
+        """Whether two spans share a sentence (a span across a boundary is in both)."""
+        if self._sentence_of is None:
+            if not self.doc.has_annotation("SENT_START"):
+                SENTENCIZER(self.doc)
+            numbers, current = [], 0
+            for token in self.doc:
+                if token.is_sent_start and token.i > 0:
+                    current += 1
+                numbers.append(current)
+            self._sentence_of = numbers
+        sentence = self._sentence_of
+        return sentence[a.start] <= sentence[b.end - 1] and sentence[b.start] <= sentence[a.end - 1]
 
 
 class Scorer:
@@ -317,7 +336,7 @@ def _requirements_hold(
                 s
                 for name in requirement.signals
                 for s in by_label.get(f"S|{name}", [])
-                if _near(s, match, rule.window)
+                if _in_reach(s, match, rule, by_label)
             ]
             if not near:
                 return None
@@ -325,7 +344,9 @@ def _requirements_hold(
         elif requirement.kind == "weighted":
             total = 0.0
             for name, weight in requirement.weights.items():
-                near = [s for s in by_label.get(f"S|{name}", []) if _near(s, match, rule.window)]
+                near = [
+                    s for s in by_label.get(f"S|{name}", []) if _in_reach(s, match, rule, by_label)
+                ]
                 if near:
                     total += weight
                     support += near
@@ -401,19 +422,30 @@ def _gate(rule: Rule) -> tuple[_Condition, ...]:
 
 
 def _suppressed(rule: Rule, match: Span, by_label: Hits) -> bool:
+    """An exception holds near the match. `before` and `after` count only spans wholly outside
+    the match, so a negation never suppresses a match that itself starts or ends with one."""
     for suppressor in rule.unless:
         for span in by_label.get(f"S|{suppressor.signal}", []):
             if span.start == match.start and span.end == match.end:
                 continue  # a span never suppresses itself
+            if rule.scope == "sentence" and not by_label.same_sentence(span, match):
+                continue
             if suppressor.before is not None:
-                if span.end <= match.start + 1 and match.start - span.end <= suppressor.before:
+                if span.end <= match.start and match.start - span.end <= suppressor.before:
                     return True
             elif suppressor.after is not None:
-                if span.start >= match.end - 1 and span.start - match.end <= suppressor.after:
+                if span.start >= match.end and span.start - match.end <= suppressor.after:
                     return True
             elif _near(span, match, rule.window):
                 return True
     return False
+
+
+def _in_reach(span: Span, match: Span, rule: Rule, by_label: Hits) -> bool:
+    """Within the rule's window of the match and, for a sentence-scoped rule, its sentence."""
+    if rule.scope == "sentence" and not by_label.same_sentence(span, match):
+        return False
+    return _near(span, match, rule.window)
 
 
 def _near(span: Span, match: Span, window: int | None) -> bool:

@@ -17,6 +17,7 @@ import yaml
 from socialaudit.settings import rules_dir
 
 PATTERN_KINDS = ("phrases", "tokens", "regex", "signal")
+SCOPES = ("post", "sentence")  # where a rule's requirements and exceptions are looked for
 
 
 class RulebookError(Exception):
@@ -68,6 +69,7 @@ class Rule:
     requires: tuple[Requirement, ...]
     unless: tuple[Suppressor, ...]
     window: int | None
+    scope: str  # one of SCOPES
     examples_flag: tuple[str, ...]
     examples_pass: tuple[str, ...]
     source: str  # the file it came from, for messages
@@ -223,6 +225,7 @@ def _load_rules(folder: Path) -> tuple[Rule, ...]:
                         requires=tuple(_requirement(r, where) for r in spec.get("requires") or []),
                         unless=tuple(_suppressor(u) for u in spec.get("unless") or []),
                         window=spec.get("window"),
+                        scope=spec.get("scope", "post"),
                         examples_flag=tuple(examples.get("flag") or []),
                         examples_pass=tuple(examples.get("pass") or []),
                         source=file.name,
@@ -269,6 +272,8 @@ def _check(book: Rulebook) -> None:
             raise RulebookError(f"{where}: unknown category {rule.category!r}")
         if rule.severity not in book.severities:
             raise RulebookError(f"{where}: unknown severity {rule.severity!r}")
+        if rule.scope not in SCOPES:
+            raise RulebookError(f"{where}: unknown scope {rule.scope!r}; known: {SCOPES}")
         if rule.guidance_action not in book.actions:
             raise RulebookError(f"{where}: unknown guidance action {rule.guidance_action!r}")
         named = [p.value for p in rule.match if p.kind == "signal"]
