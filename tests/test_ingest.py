@@ -225,3 +225,18 @@ def test_yaml_roster_problems_are_all_reported(tmp_path: Path) -> None:
     assert "p1 is in unknown team 'acute/ward-9'" in problems
     assert "p2 has no team" in problems
     assert "p3's teams overlap" in problems
+
+
+def test_parser_crash_is_logged_without_its_message(
+    con, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transforms.platforms import twitter
+
+    def broken(*args: object) -> None:
+        raise ValueError("Mrs Secretname in bed 4")  # a message quoting post text
+
+    monkeypatch.setattr(twitter.Parser, "parse", broken)
+    export = write_x_export(tmp_path / "x", "alexdoe", [tweet("1", "hi", datetime(2024, 1, 1))])
+    result = ingest_export(con, export)
+    assert result.status == "quarantined" and "could not be parsed (ValueError)" in result.reason
+    assert "ValueError" in caplog.text and "Secretname" not in caplog.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,7 +130,10 @@ def _rejection(path: Path, error: BaseException) -> BaseException:
         return Rejected(str(error))
     if not isinstance(error, Exception):
         return error  # KeyboardInterrupt and the like go on as they are
-    log.exception("parser failed on %s", path.name)
+    # The type and where it happened, never the message or traceback: they can quote post text.
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    log.error("parser failed on %s: %s at %s", path.name, type(error).__name__, where)
     return Rejected(f"{path.name}: could not be parsed ({type(error).__name__})")
 
 
