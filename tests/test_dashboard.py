@@ -4,6 +4,7 @@ their numbers are asserted on the query functions)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -893,6 +894,24 @@ def test_rulebook_page_lists_the_rules(org: Path) -> None:
     texts = [t.value for t in at.text]
     assert "hcpc-2024 5.1: Treat information about service users as confidential" in texts
     assert "Bed 4 again" in texts
+
+
+def test_rulebook_page_shows_measured_precision_and_recall(fresh_org: Path) -> None:
+    evals = fresh_org.parent / "rules" / "eval"
+    evals.mkdir()
+    rows = [
+        {"id": "a", "text": "Bed 4 again, so tired", "categories": ["confidentiality"]},
+        {"id": "b", "text": "A quiet shift", "categories": ["confidentiality"]},
+        {"id": "c", "text": "Bed 9 is free now", "categories": []},
+    ]
+    (evals / "posts.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    at = _signed_in("officer")
+    at.switch_page("views/rulebook.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    micro = table[table["category"] == "all (micro)"].iloc[0]
+    assert (micro["precision"], micro["recall"]) == (0.5, 0.5)
+    assert "Precision on the development set: 0.50" in [c.value for c in at.caption]
 
 
 def test_rulebook_page_explains_a_broken_rulebook(
