@@ -61,3 +61,32 @@ def test_lock_is_released_after_the_run(tmp_path: Path) -> None:
     with run_lock(db_path, wait_seconds=0):
         done.set()
     assert done.is_set()
+
+
+def test_dashboard_reads_while_a_run_holds_the_database(tmp_path: Path) -> None:
+    from dashboards.data_access import read_connection
+    from socialaudit import db
+    from transforms.publish import publish_serving_copy
+
+    db_path = tmp_path / "org.duckdb"
+    db.connect(db_path).close()
+    publish_serving_copy(db_path)
+    script = (
+        "import sys, time, duckdb\n"
+        f"con = duckdb.connect({str(db_path)!r})\n"
+        "print('writing', flush=True); time.sleep(float(sys.argv[1]))\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script, "5"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        with pytest.raises(Exception, match="lock"):  # the main file itself is held...
+            import duckdb
+
+            duckdb.connect(str(db_path), read_only=True)
+        with read_connection(db_path) as con:  # ...but the dashboard reads its serving copy
+            assert con.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+    finally:
+        writer.kill()
+        writer.wait()
