@@ -6,16 +6,22 @@ from typing import Any
 
 import duckdb
 
-# A finding counts for the team the person was in when they posted.
-FINDINGS_WITH_TEAM = """
+
+def findings_with_team(source: str = "findings", where: str = "f.active") -> str:
+    """SQL for findings (of any table or view shaped like them) with the team the person was in
+    when they posted: a finding counts for that team, whatever moves came later."""
+    return f"""
     SELECT f.*, m.team_id
-    FROM findings f
+    FROM {source} f
     LEFT JOIN team_memberships m
       ON m.person_id = f.person_id
      AND m.valid_from <= f.post_created_at::DATE
      AND (m.valid_to IS NULL OR f.post_created_at::DATE < m.valid_to)
-    WHERE f.active
+    WHERE {where}
 """
+
+
+FINDINGS_WITH_TEAM = findings_with_team()
 
 
 def store_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -52,7 +58,7 @@ def changes_since(con: duckdb.DuckDBPyConnection, since: Any) -> dict[str, list[
     def grouped(condition: str) -> list[dict[str, Any]]:
         rows = con.execute(
             f"""SELECT rule_id, coalesce(team_id, 'unassigned') AS team, count(*) AS findings
-                FROM ({FINDINGS_WITH_TEAM.replace("WHERE f.active", "WHERE true")})
+                FROM ({findings_with_team(where="true")})
                 WHERE {condition} GROUP BY ALL ORDER BY rule_id, team""",
             [since],
         ).fetchall()

@@ -12,7 +12,7 @@ import polars as pl
 
 from transforms.score import FINDINGS_SCHEMA, score_posts, stored_posts
 from transforms.scoring.engine import Scorer
-from transforms.summary import FINDINGS_WITH_TEAM
+from transforms.summary import FINDINGS_WITH_TEAM, findings_with_team
 
 PAGE = 5000
 
@@ -36,11 +36,7 @@ def preview_rulebook(con: duckdb.DuckDBPyConnection, candidate: Scorer) -> pl.Da
     try:
         return con.sql(f"""
             WITH current AS ({FINDINGS_WITH_TEAM}),
-            candidate AS (
-                SELECT c.*, m.team_id FROM candidate_findings c
-                LEFT JOIN team_memberships m
-                  ON m.person_id = c.person_id AND m.valid_from <= c.post_created_at::DATE
-                 AND (m.valid_to IS NULL OR c.post_created_at::DATE < m.valid_to))
+            candidate AS ({findings_with_team("candidate_findings", where="true")})
             SELECT 'appear' AS change, rule_id, coalesce(team_id, 'unassigned') AS team,
                    count(*) AS findings
             FROM candidate WHERE finding_id NOT IN (SELECT finding_id FROM current)
