@@ -59,3 +59,11 @@ def test_evaluation_counts_per_category_and_rule(tmp_path: Path) -> None:
     assert result.false_positives == [("b", "patient_dignity", "T-DIGN")]
     assert result.false_negatives == [("c", "confidentiality")]
     assert (result.micro.precision, result.micro.recall) == (0.5, 0.5)
+
+
+def test_rule_without_examples_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    shutil.copytree(RULEBOOK, copy)
+    rules = copy / "categories" / "test.yaml"
+    rules.write_text(rules.read_text().replace('      pass: ["what a lovely day on the ward"]', ""))
+    assert lint_rulebook(copy) == ["T-LANG: needs examples that must and must not be flagged"]

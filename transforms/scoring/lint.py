@@ -22,7 +22,7 @@ def lint_rulebook(rules_folder: Path | None = None) -> list[str]:
     scorer = Scorer.load(folder)
     problems = []
     for rule in scorer.rulebook.rules:
-        if len(rule.examples_flag) < 1 or len(rule.examples_pass) < 1:
+        if not rule.examples_flag or not rule.examples_pass:
             problems.append(f"{rule.id}: needs examples that must and must not be flagged")
         if not rule.message or not rule.guidance_text:
             problems.append(f"{rule.id}: needs a message and guidance")
