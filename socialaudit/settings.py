@@ -23,6 +23,13 @@ def rules_dir() -> Path:
     return Path(os.environ.get("SOCIALAUDIT_RULES", _project_or_bundled("rules")))
 
 
+def language_model() -> str | None:
+    """An installed spaCy pipeline (package name or path) to add named entities, if wanted.
+
+    Unset by default: the scorer needs nothing but what pip installs (`spacy.blank("en")`)."""
+    return os.environ.get("SOCIALAUDIT_SPACY_MODEL") or None
+
+
 def expectations_dir() -> Path:
     return _project_or_bundled("expectations")
 

@@ -82,6 +82,7 @@ class ConductMatcher:
         self._make_doc = nlp.make_doc
         self._triggers: TriggerIndex | None = None  # built once every pattern is added
         self._token_labels: set[str] = set()
+        self.entity_labels: dict[str, list[str]] = defaultdict(list)  # PERSON -> hit labels
 
     def add(self, label: str, pattern: Pattern, where: str) -> None:
         try:
@@ -93,6 +94,9 @@ class ConductMatcher:
             elif pattern.kind == "regex":
                 self.regexes.append((label, re.compile(pattern.value)))
                 self._triggers = None
+            elif pattern.kind == "entities":  # found only when a statistical pipeline is used
+                for entity in pattern.value:
+                    self.entity_labels[entity].append(label)
         except (ValueError, re.error) as error:
             raise RulebookError(f"{where}: bad {pattern.kind} pattern ({error})") from None
 
@@ -105,6 +109,9 @@ class ConductMatcher:
         if len(self.tokens):
             for match_id, start, end in self.tokens(doc):
                 hits.append(Span(doc, start, end, label=strings[match_id]))
+        for entity in doc.ents if self.entity_labels else ():
+            for label in self.entity_labels.get(entity.label_, ()):
+                hits.append(Span(doc, entity.start, entity.end, label=label))
         doc.spans[SPAN_KEY] = [s for s in hits if self._valid(s)]
         return doc
 
@@ -183,13 +190,35 @@ class Hits:
         return sentence[a.start] <= sentence[b.end - 1] and sentence[b.start] <= sentence[a.end - 1]
 
 
+# Components of a statistical pipeline that named-entity recognition can depend on.
+_ENTITY_COMPONENTS = ("tok2vec", "transformer", "ner")
+
+
+def _language_pipeline(model: str | None) -> Language:
+    """Blank English (a tokenizer, nothing downloaded) by default; when an installed pipeline is
+    configured, that pipeline cut down to its entity recogniser, for `entities` patterns."""
+    if model is None:
+        return spacy.blank("en")
+    try:
+        nlp = spacy.load(model)
+    except OSError:
+        raise RulebookError(
+            f"the spaCy pipeline {model!r} is not installed; install it or unset "
+            "SOCIALAUDIT_SPACY_MODEL to score with blank English"
+        ) from None
+    if "ner" not in nlp.pipe_names:
+        raise RulebookError(f"the spaCy pipeline {model!r} has no entity recogniser (ner)")
+    nlp.select_pipes(enable=[name for name in nlp.pipe_names if name in _ENTITY_COMPONENTS])
+    return nlp
+
+
 class Scorer:
     """A rulebook compiled into a spaCy pipeline, ready to score any number of texts."""
 
     def __init__(self, rulebook: Rulebook, profile: str = "hcpc") -> None:
         self.rulebook = rulebook
         self.profile = profile
-        self.nlp = spacy.blank("en")
+        self.nlp = _language_pipeline(rulebook.language_model)
         self.matcher: ConductMatcher = self.nlp.add_pipe("socialaudit_matcher")
         for signal in rulebook.signals.values():
             for pattern in signal.patterns:

@@ -14,9 +14,10 @@ from typing import Any
 
 import yaml
 
+from socialaudit.settings import language_model as configured_language_model
 from socialaudit.settings import rules_dir
 
-PATTERN_KINDS = ("phrases", "tokens", "regex", "signal")
+PATTERN_KINDS = ("phrases", "tokens", "regex", "entities", "signal")
 SCOPES = ("post", "sentence")  # where a rule's requirements and exceptions are looked for
 
 
@@ -27,7 +28,7 @@ class RulebookError(Exception):
 @dataclass(frozen=True)
 class Pattern:
     kind: str  # one of PATTERN_KINDS
-    value: Any  # list of phrases, one token pattern, a regex string, or a signal name
+    value: Any  # phrases, one token pattern, a regex, entity labels, or a signal name
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ class Rulebook:
     rules: tuple[Rule, ...]
     profiles: dict[str, tuple[Edition, ...]]
     clauses: dict[str, dict[str, str]]
+    # An installed spaCy pipeline whose named entities feed `entities` patterns; None = blank
+    # English only. Part of the version, since it changes what the rules find.
+    language_model: str | None = None
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -121,14 +125,17 @@ class Rulebook:
         return f"{edition.short_label} {', '.join(numbers)}".strip()
 
 
-def load_rulebook(folder: Path | None = None) -> Rulebook:
+def load_rulebook(folder: Path | None = None, language_model: str | None = None) -> Rulebook:
+    """The rulebook in `folder` (default: the configured one), to be run with `language_model`
+    (default: the configured one, usually none)."""
     folder = folder or rules_dir()
+    model = language_model or configured_language_model()
     book = _read_yaml(folder / "rulebook.yaml")
     standards = _read_yaml(folder / "standards.yaml")
     signals = _load_signals(folder)
     rules = _load_rules(folder)
     rulebook = Rulebook(
-        version=f"{book['version']}+{_content_hash(folder)}",
+        version=f"{book['version']}+{_content_hash(folder)}" + (f"+{model}" if model else ""),
         categories=dict(book["categories"]),
         severities=tuple(book["severities"]),
         actions=dict(book["actions"]),
@@ -136,6 +143,7 @@ def load_rulebook(folder: Path | None = None) -> Rulebook:
         rules=rules,
         profiles=_load_profiles(standards),
         clauses={k: {str(n): t for n, t in v.items()} for k, v in standards["clauses"].items()},
+        language_model=model,
     )
     _check(rulebook)
     return rulebook
@@ -166,7 +174,12 @@ def _patterns(raw: list[dict[str, Any]], where: str) -> tuple[Pattern, ...]:
         kinds = [k for k in PATTERN_KINDS if k in entry]
         if len(kinds) != 1:
             raise RulebookError(f"{where}: each pattern needs exactly one of {PATTERN_KINDS}")
-        patterns.append(Pattern(kinds[0], entry[kinds[0]]))
+        value = entry[kinds[0]]
+        if kinds[0] == "entities" and not (
+            isinstance(value, list) and all(isinstance(label, str) for label in value)
+        ):
+            raise RulebookError(f"{where}: entities must be a list of entity labels (PERSON, ...)")
+        patterns.append(Pattern(kinds[0], value))
     return tuple(patterns)
 
 
