@@ -66,13 +66,20 @@ def _echo_json(value: Any) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Export .zip files or unpacked folders.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Export .zip, .tar.gz, .tgz, .tar files or unpacked folders."),
+    ],
     person: Annotated[
         str | None, typer.Option(help="Roster person the exports belong to (checked).")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Ingest exports as downloaded from the platforms (zipped or unpacked).
+    """Ingest exports as downloaded from the platforms (zipped, tarred or unpacked).
+
+    An export split into several archives (Meta: ...-part1.zip, ...-part2.zip, or ..._1.zip,
+    ..._2.zip) is read as ONE export when its parts are given together, or as a folder holding
+    only them; a part missing from the numbering is reported.
 
     Without --person, each export is matched to a roster person by the account handle inside it,
     or stored as unassigned. Platforms are recognised by file names and structure wherever they
@@ -92,7 +99,8 @@ def ingest(
     Threads     threads_and_replies.json inside the Instagram export
     TikTok      user_data_tiktok.json (older user_data.json): videos and comments
     LinkedIn    Shares.csv, Comments.csv; Profile.csv
-    Mastodon    outbox.json (ActivityStreams), actor.json; visibility from to/cc
+    Mastodon    outbox.json (ActivityStreams), actor.json, in the .zip or (before 4.1) the
+                archive-*.tar.gz; visibility from to/cc
     Bluesky     repo.car (the repository export)
     Reddit      posts.csv, comments.csv
     Generic     socialaudit-posts.csv or socialaudit-posts.jsonl (docs/generic-input.md)
@@ -132,6 +140,12 @@ def _print_ingest_result(result: dict[str, Any]) -> None:
     )
     if coverage["unknown_keys"]:
         typer.echo(f"  keys never seen before: {', '.join(coverage['unknown_keys'])}")
+    parts = coverage.get("parts") or {}
+    if parts:
+        typer.echo(f"  read as one export from {len(parts['read'])} parts")
+    if parts.get("missing"):
+        missing = ", ".join(str(number) for number in parts["missing"])
+        typer.echo(f"  MISSING part(s) {missing}: their posts are not audited; ingest all parts")
 
 
 @app.command()

@@ -59,6 +59,7 @@ class Coverage:
     records_stored: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     unknown_keys: Counter[str] = field(default_factory=Counter)
+    parts: dict[str, list[object]] = field(default_factory=dict)  # an export read from parts
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] += count
@@ -71,4 +72,5 @@ class Coverage:
             "records_stored": self.records_stored,
             "skipped": dict(sorted(self.skipped.items())),
             "unknown_keys": dict(sorted(self.unknown_keys.items())),
+            "parts": self.parts,
         }

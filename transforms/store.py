@@ -214,7 +214,9 @@ class ArchiveWriter:
             [meta.sha256],
         )
         gone = 0
-        if meta.person_id is not None and staged:
+        # An export missing some of its parts says nothing about the posts those parts hold.
+        complete = not (coverage.get("parts") or {}).get("missing")
+        if meta.person_id is not None and staged and complete:
             sql, params = _vanished(meta.person_id)
             gone = _count(
                 con,
