@@ -194,3 +194,55 @@ def test_repair_leaves_correct_latin1_text_alone(pieces, tail):
 def test_repair_tree_repairs_keys_and_nested_values_only_where_strings():
     tree = {mojibake("Opmerking é"): [{"value": mojibake("Très 😍")}, 3, None, True]}
     assert repair_tree(tree) == {"Opmerking é": [{"value": "Très 😍"}, 3, None, True]}
+
+
+# -- Facebook: posts on other people's timelines, and theirs on the person's ----------------------
+
+BY_OTHERS = {
+    "layout_2018": 2,  # {"wall_posts_sent_to_you": [...]}
+    "layout_2019": 1,  # {"wall_posts_sent_to_you": {"activity_log_data": [...]}}
+    "layout_2022": 1,  # a *_v2 wrapper
+    "layout_2024": 1,  # label_values pairs
+}
+
+
+@pytest.mark.parametrize(("case", "count"), sorted(BY_OTHERS.items()))
+def test_posts_by_others_on_the_timeline_are_counted_never_authored(case, count):
+    folder = FIXTURES / "facebook" / case
+    _, _, coverage, items = read_export(facebook.Parser(), folder)
+    (theirs,) = folder.rglob("other_people's_posts_to_your_timeline.json")
+    their_words = set(strings(repair_tree(json.loads(theirs.read_text()))))
+    assert coverage.skipped["post_by_others"] == count
+    assert items and not their_words & {item["text"] for item in items}
+
+
+def strings(tree: object) -> list[str]:
+    if isinstance(tree, str):
+        return [tree]
+    values = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return [text for value in values for text in strings(value)]
+
+
+def test_posts_on_other_timelines_are_read_whatever_the_labels_language(tmp_path):
+    """Only the structure decides: the first plain-text value; a link, URL or media is not it."""
+    entries = [
+        {
+            "timestamp": 1709290800,
+            "label_values": [
+                {"label": mojibake(label), "value": mojibake(value), **extra}
+                for label, value, extra in pairs
+            ],
+        }
+        for pairs in (
+            [
+                ("メッセージ", "お誕生日おめでとう！", {}),
+                ("ターゲット", "Ken", {"href": "https://x"}),
+            ],
+            [("Ziel", "https://www.facebook.com/k", {}), ("Nachricht", "Gute Besserung!", {})],
+            [("Cel", "Oddział 4", {"href": "https://www.facebook.com/o4"})],
+        )
+    ]
+    (tmp_path / "posts_on_other_pages_and_profiles.json").write_text(json.dumps(entries))
+    _, _, coverage, items = read_export(facebook.Parser(), tmp_path)
+    assert sorted(item["text"] for item in items) == ["Gute Besserung!", "お誕生日おめでとう！"]
+    assert dict(coverage.skipped) == {"no_text": 1}
