@@ -110,6 +110,9 @@ def test_html_export_is_refused_with_advice(platform):
         ("facebook", "instagram", "layout_2024"),
         ("instagram", "facebook", "layout_2024"),
         ("threads", "facebook", "layout_2024"),
+        ("facebook", "instagram", "layout_2019"),  # comments.json at the root, both of them
+        ("instagram", "facebook", "layout_2018"),
+        ("threads", "instagram", "layout_2019"),
     ],
 )
 def test_parsers_do_not_claim_each_others_exports(platform, other_platform, case):
@@ -246,3 +249,34 @@ def test_posts_on_other_timelines_are_read_whatever_the_labels_language(tmp_path
     _, _, coverage, items = read_export(facebook.Parser(), tmp_path)
     assert sorted(item["text"] for item in items) == ["Gute Besserung!", "お誕生日おめでとう！"]
     assert dict(coverage.skipped) == {"no_text": 1}
+
+
+# -- Instagram: the account in any language --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("labels", "handle", "name"),
+    [
+        (["Email", "Username", "Name", "Gender"], "nurse.kim_89", "Kim Lee"),
+        (
+            ["Correo electrónico", "Nombre de usuario", "Nombre", "Género"],
+            "nurse.kim_89",
+            "Kim Lee",
+        ),
+        # A language whose labels are not known: the first handle-shaped value, not the gender.
+        (["Ηλεκτρονικό ταχυδρομείο", "Όνομα χρήστη", "Όνομα", "Φύλο"], "nurse.kim_89", None),
+    ],
+    ids=["english", "spanish", "greek"],
+)
+def test_instagram_account_is_found_whatever_the_language(labels, handle, name, tmp_path):
+    values = ["kim@example.org", "nurse.kim_89", "Kim Lee", "female"]
+    fields = {
+        mojibake(label): {"href": "", "value": v, "timestamp": 0}
+        for label, v in zip(labels, values, strict=True)
+    }
+    profile = {"profile_user": [{"string_map_data": fields, "title": ""}]}
+    (tmp_path / "personal_information.json").write_text(json.dumps(profile))
+    (tmp_path / "posts_1.json").write_text("[]")
+    with ExportFiles(tmp_path) as files:
+        account = instagram.Parser().account(files)
+    assert (account.handle, account.display_name) == (handle, name)

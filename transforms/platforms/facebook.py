@@ -60,6 +60,7 @@ _OTHER_FILES = frozenset(
 )
 _ON_OTHERS_FILE = re.compile(r"posts_on_other_pages_and_profiles(_\d+)?\.json")
 _BY_OTHERS_FILE = re.compile(r"other_people'?s_posts_to_your_timeline(_\d+)?\.json")
+_WRAPPERS = ("group_posts", "wall_posts_sent_to_you", "posts_on_other_pages", "other_people")
 _ENTRY_LISTS = ("status_updates", "comments_v2", "comments", "group_posts_v2", "group_comments_v2")
 _PROFILE_KEYS = ("profile_v2", "profile")
 _HTML_MARKER = re.compile(
@@ -133,8 +134,8 @@ def _entries(tree: object) -> list[object] | None:
     if _profile(tree) is not None:
         return []
     # {"group_posts": {"activity_log_data": [...]}}, {"wall_posts_sent_to_you": [...]} and the
-    # like: one wrapper key (its name varies by year) around the list, perhaps one level down.
-    if len(tree) == 1:
+    # like: one wrapper key (its suffix varies by year) around the list, perhaps one level down.
+    if len(tree) == 1 and next(iter(tree)).startswith(_WRAPPERS):
         (inner,) = tree.values()
         if isinstance(inner, dict) and isinstance(inner.get("activity_log_data"), list):
             return inner["activity_log_data"]
