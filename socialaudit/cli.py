@@ -134,6 +134,12 @@ def _print_ingest_result(result: dict[str, Any]) -> None:
     )
     for reason, count in coverage["skipped"].items():
         typer.echo(f"  skipped {count}: {reason}")
+    for platform, section in (coverage.get("platforms") or {}).items():
+        skips = ", ".join(f"{reason} {count}" for reason, count in section["skipped"].items())
+        typer.echo(
+            f"  of which {platform}: read {section['records_read']}, "
+            f"stored {section['records_stored']}" + (f" (skipped: {skips})" if skips else "")
+        )
     typer.echo(
         f"  files recognised {len(coverage['files_recognised'])}, "
         f"ignored {len(coverage['files_ignored'])}"

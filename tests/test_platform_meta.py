@@ -13,6 +13,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -280,3 +281,28 @@ def test_instagram_account_is_found_whatever_the_language(labels, handle, name, 
     with ExportFiles(tmp_path) as files:
         account = instagram.Parser().account(files)
     assert (account.handle, account.display_name) == (handle, name)
+
+
+# -- one export, two platforms --------------------------------------------------------------------
+
+
+def test_instagram_with_threads_reports_each_platform_apart():
+    from transforms.ingest import read_export as read_whole
+
+    parsed = read_whole(FIXTURES / "threads" / "in_instagram_export")
+    report = parsed.coverage.as_dict()
+    threads_file = "your_instagram_activity/threads/threads_and_replies.json"
+    by_platform = report["platforms"]
+
+    assert parsed.platform == "instagram+threads"
+    assert set(by_platform) == {"instagram", "threads"}
+    assert by_platform["threads"]["files_recognised"] == [threads_file]
+    assert threads_file not in by_platform["instagram"]["files_ignored"]
+    assert threads_file not in report["files_ignored"]
+    stored = parsed.posts.group_by("platform").len()
+    for platform, section in by_platform.items():
+        count = stored.filter(pl.col("platform") == platform)["len"].sum()
+        assert section["records_stored"] == count > 0
+        assert section["records_read"] == count + sum(section["skipped"].values())
+    assert report["records_read"] == sum(s["records_read"] for s in by_platform.values())
+    assert report["records_stored"] == parsed.posts.height

@@ -118,7 +118,8 @@ class OpenExport:
         assert self._files is not None
         try:
             for parser, layout in self._matches:
-                yield from parser.parse(self._files, layout, self.coverage)
+                yield from parser.parse(self._files, layout, self.coverage.section(parser.platform))
+            self.coverage.fold_sections()
         except Exception as error:
             raise _rejection(self.file_name, error) from None
 
@@ -151,7 +152,8 @@ def read_export(path: Path | Sequence[Path], sha256: str | None = None) -> Parse
     such as the self-audit); raises Rejected with a reason on bad input."""
     with OpenExport(path, sha256 or export_sha256(path)) as export:
         frame = posts_frame(export.records(), None, export.coverage)
-    export.coverage.records_stored = frame.height
+    stored = frame["platform"].value_counts() if frame.height else None
+    export.coverage.note_stored(dict(stored.iter_rows()) if stored is not None else {})
     return ParsedExport(
         file_name=export.file_name,
         sha256=export.sha256,
@@ -263,7 +265,7 @@ def _store_batches(
             stored = writer.distinct_posts()
             if repeated := writer.rows_added - stored:  # the same post in two batches
                 coverage.skip("duplicate_id", repeated)
-            coverage.records_stored = stored
+            coverage.note_stored(writer.stored_by_platform())
             validation = ValidationReport("posts", True).as_dict() | {"batches": batches}
             return writer.finish(coverage.as_dict(), validation)
 

@@ -181,6 +181,15 @@ class ArchiveWriter:
             self._con, f"SELECT count(*) FROM (SELECT 1 FROM {_STAGED} GROUP BY platform, post_id)"
         )
 
+    def stored_by_platform(self) -> dict[str, int]:
+        """Distinct posts staged, per platform (an export can hold two)."""
+        rows = self._con.execute(
+            f"""SELECT platform, count(*) FROM (
+                    SELECT platform FROM {_STAGED} GROUP BY platform, post_id)
+                GROUP BY platform"""
+        ).fetchall()
+        return {platform: int(count) for platform, count in rows}
+
     def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
         """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""
         con, meta, now = self._con, self._meta, utc_now()
