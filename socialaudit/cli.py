@@ -92,10 +92,13 @@ def ingest(
                 twitter-circle-tweet.js, deleted-tweets.js; account.js
     Facebook    JSON "Download your information": your_posts*.json or
                 your_posts__check_ins__photos_and_videos_N.json, comments.json, group posts and
-                comments (posts/, your_activity_across_facebook/, your_facebook_activity/);
-                profile_information.json
+                comments, posts_on_other_pages_and_profiles.json (posts/,
+                your_activity_across_facebook/, your_facebook_activity/);
+                profile_information.json. Others' posts on your timeline
+                (other_people's_posts_to_your_timeline.json) are counted, never audited
     Instagram   posts_N.json, reels.json, post_comments_N.json, reels_comments.json
-                (your_instagram_activity/content or media/); personal_information.json
+                (your_instagram_activity/content or media/); personal_information.json, in
+                any language; before 2020 media.json, comments.json, profile.json at the root
     Threads     threads_and_replies.json inside the Instagram export
     TikTok      user_data_tiktok.json (older user_data.json): videos and comments
     LinkedIn    Shares.csv, Comments.csv; Profile.csv
@@ -106,7 +109,8 @@ def ingest(
     Generic     socialaudit-posts.csv or socialaudit-posts.jsonl (docs/generic-input.md)
 
     Each export gets a coverage report: files recognised and ignored, records read, stored and
-    skipped with the reason, and keys never seen before.
+    skipped with the reason, and keys never seen before; per platform when one export holds
+    two (Instagram with Threads), and the parts read and missing when it came in parts.
     """
     from flows.ingest import ingest as ingest_flow
 
