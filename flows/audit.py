@@ -45,7 +45,7 @@ def move_handled(export: InboxExport, inbox: str, result: dict[str, Any]) -> str
     moved = file_away(
         export, Path(inbox), result["status"], result["reason"], date.today().isoformat()
     )
-    return str(moved)
+    return ", ".join(str(path) for path in moved)
 
 
 @task(cache_policy=NO_CACHE)
@@ -127,7 +127,7 @@ def _audit(
             import_roster(db_path, roster)
         results = []
         for export in find_exports(Path(inbox)):
-            result = ingest_one(db_path, str(export.path), export.person_id)
+            result = ingest_one(db_path, [str(p) for p in export.paths], export.person_id)
             if move:
                 result["moved_to"] = move_handled(export, inbox, result)
             results.append(result)

@@ -13,14 +13,19 @@ from flows.publish import publish
 from socialaudit import db
 from socialaudit.locking import run_lock
 from transforms.ingest import ingest_export
+from transforms.parts import group_exports
 
 
 @task(retries=2, retry_delay_seconds=5, timeout_seconds=3600, cache_policy=NO_CACHE)
-def ingest_one(db_path: str, export: str, person_id: str | None = None) -> dict[str, Any]:
-    """Ingest one export; the result describes it without any post text."""
+def ingest_one(
+    db_path: str, export: str | list[str], person_id: str | None = None
+) -> dict[str, Any]:
+    """Ingest one export (a path, or the paths of its parts); the result describes it without
+    any post text."""
+    parts = [export] if isinstance(export, str) else export
     con = db.connect(db_path)
     try:
-        result = ingest_export(con, Path(export), person_id)
+        result = ingest_export(con, [Path(part) for part in parts], person_id)
     finally:
         con.close()
     summary = asdict(result)
@@ -30,8 +35,10 @@ def ingest_one(db_path: str, export: str, person_id: str | None = None) -> dict[
 
 @flow(name="ingest", log_prints=False)
 def ingest(db_path: str, exports: list[str], person_id: str | None = None) -> list[dict[str, Any]]:
-    """Ingest each export in turn: a bad one is quarantined and the rest go on."""
+    """Ingest each export in turn: a bad one is quarantined and the rest go on. Parts of one
+    export given together (`…-part1.zip`, `…-part2.zip`) are ingested as that one export."""
+    groups = group_exports([Path(export) for export in exports])
     with run_lock(Path(db_path)):
-        results = [ingest_one(db_path, export, person_id) for export in exports]
+        results = [ingest_one(db_path, [str(p) for p in parts], person_id) for parts in groups]
         publish(db_path)
     return results

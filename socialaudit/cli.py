@@ -66,13 +66,20 @@ def _echo_json(value: Any) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Export .zip files or unpacked folders.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Export .zip, .tar.gz, .tgz, .tar files or unpacked folders."),
+    ],
     person: Annotated[
         str | None, typer.Option(help="Roster person the exports belong to (checked).")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Ingest exports as downloaded from the platforms (zipped or unpacked).
+    """Ingest exports as downloaded from the platforms (zipped, tarred or unpacked).
+
+    An export split into several archives (Meta: ...-part1.zip, ...-part2.zip, or ..._1.zip,
+    ..._2.zip) is read as ONE export when its parts are given together, or as a folder holding
+    only them; a part missing from the numbering is reported.
 
     Without --person, each export is matched to a roster person by the account handle inside it,
     or stored as unassigned. Platforms are recognised by file names and structure wherever they
@@ -85,20 +92,25 @@ def ingest(
                 twitter-circle-tweet.js, deleted-tweets.js; account.js
     Facebook    JSON "Download your information": your_posts*.json or
                 your_posts__check_ins__photos_and_videos_N.json, comments.json, group posts and
-                comments (posts/, your_activity_across_facebook/, your_facebook_activity/);
-                profile_information.json
+                comments, posts_on_other_pages_and_profiles.json (posts/,
+                your_activity_across_facebook/, your_facebook_activity/);
+                profile_information.json. Others' posts on your timeline
+                (other_people's_posts_to_your_timeline.json) are counted, never audited
     Instagram   posts_N.json, reels.json, post_comments_N.json, reels_comments.json
-                (your_instagram_activity/content or media/); personal_information.json
+                (your_instagram_activity/content or media/); personal_information.json, in
+                any language; before 2020 media.json, comments.json, profile.json at the root
     Threads     threads_and_replies.json inside the Instagram export
     TikTok      user_data_tiktok.json (older user_data.json): videos and comments
     LinkedIn    Shares.csv, Comments.csv; Profile.csv
-    Mastodon    outbox.json (ActivityStreams), actor.json; visibility from to/cc
+    Mastodon    outbox.json (ActivityStreams), actor.json, in the .zip or (before 4.1) the
+                archive-*.tar.gz; visibility from to/cc
     Bluesky     repo.car (the repository export)
     Reddit      posts.csv, comments.csv
     Generic     socialaudit-posts.csv or socialaudit-posts.jsonl (docs/generic-input.md)
 
     Each export gets a coverage report: files recognised and ignored, records read, stored and
-    skipped with the reason, and keys never seen before.
+    skipped with the reason, and keys never seen before; per platform when one export holds
+    two (Instagram with Threads), and the parts read and missing when it came in parts.
     """
     from flows.ingest import ingest as ingest_flow
 
@@ -126,12 +138,24 @@ def _print_ingest_result(result: dict[str, Any]) -> None:
     )
     for reason, count in coverage["skipped"].items():
         typer.echo(f"  skipped {count}: {reason}")
+    for platform, section in (coverage.get("platforms") or {}).items():
+        skips = ", ".join(f"{reason} {count}" for reason, count in section["skipped"].items())
+        typer.echo(
+            f"  of which {platform}: read {section['records_read']}, "
+            f"stored {section['records_stored']}" + (f" (skipped: {skips})" if skips else "")
+        )
     typer.echo(
         f"  files recognised {len(coverage['files_recognised'])}, "
         f"ignored {len(coverage['files_ignored'])}"
     )
     if coverage["unknown_keys"]:
         typer.echo(f"  keys never seen before: {', '.join(coverage['unknown_keys'])}")
+    parts = coverage.get("parts") or {}
+    if parts:
+        typer.echo(f"  read as one export from {len(parts['read'])} parts")
+    if parts.get("missing"):
+        missing = ", ".join(str(number) for number in parts["missing"])
+        typer.echo(f"  MISSING part(s) {missing}: their posts are not audited; ingest all parts")
 
 
 @app.command()

@@ -22,6 +22,7 @@ import polars as pl
 
 from socialaudit.reports.files import write_private
 from transforms.ingest import Rejected, read_export
+from transforms.parts import export_label, group_exports
 
 if TYPE_CHECKING:
     from transforms.scoring.engine import Scorer
@@ -195,15 +196,16 @@ def _read_exports(paths: Sequence[Path], audit: SelfAudit) -> tuple[pl.DataFrame
     version from the export listed last). Returns the posts and how many repeats were dropped."""
     frames = []
     skipped: Counter[str] = Counter()
-    for path in paths:
+    for parts in group_exports(paths):  # the parts of one export are read as that export
+        name = export_label(parts)
         try:
-            parsed = read_export(path)
+            parsed = read_export(parts)
         except Rejected as rejected:
-            reason = str(rejected).removeprefix(f"{path.name}: ")
-            audit.refused.append(ExportRefused(path.name, reason))
+            reason = str(rejected).removeprefix(f"{name}: ")
+            audit.refused.append(ExportRefused(name, reason))
             continue
         except OSError as error:
-            audit.refused.append(ExportRefused(path.name, error.strerror or type(error).__name__))
+            audit.refused.append(ExportRefused(name, error.strerror or type(error).__name__))
             continue
         skipped.update(parsed.coverage.skipped)
         audit.exports.append(

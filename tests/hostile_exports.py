@@ -4,8 +4,10 @@ whether ingest must refuse it (True) or may store it (False: odd but legitimate 
 
 from __future__ import annotations
 
+import io
 import json
 import stat
+import tarfile
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -179,6 +181,40 @@ def markup_and_controls(root: Path) -> Path:
     return write_x_export(root / "markup", "hostile", [tweet("1", text, datetime(2024, 1, 1))])
 
 
+def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            archive.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    return path
+
+
+def _mastodon_members() -> list[tuple[tarfile.TarInfo, bytes]]:
+    outbox = b'{"type": "OrderedCollection", "orderedItems": []}'
+    return [(tarfile.TarInfo("outbox.json"), outbox), (tarfile.TarInfo("actor.json"), b"{}")]
+
+
+def tar_bomb(root: Path) -> Path:
+    return _tar(root / "archive-bomb.tar.gz", [(tarfile.TarInfo("outbox.json"), b"\0" * 10**8)])
+
+
+def tar_traversal(root: Path) -> Path:
+    evil = (tarfile.TarInfo("../../evil.js"), b"x")
+    return _tar(root / "archive-traversal.tar.gz", [*_mastodon_members(), evil])
+
+
+def tar_symlink(root: Path) -> Path:
+    link = tarfile.TarInfo("media_attachments/avatar.png")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    return _tar(root / "archive-symlink.tar.gz", [*_mastodon_members(), (link, b"")])
+
+
+def truncated_tar(root: Path) -> Path:
+    path = _tar(root / "archive-truncated.tar.gz", _mastodon_members())
+    path.write_bytes(path.read_bytes()[:-10])
+    return path
+
+
 REFUSED: dict[str, Builder] = {
     "zip bomb": zip_bomb,
     "nested zip bomb": nested_bomb,
@@ -197,6 +233,10 @@ REFUSED: dict[str, Builder] = {
     "invalid UTF-8": invalid_utf8,
     "JSON of the wrong shape": not_a_list,
     "timestamp in the future": future_timestamp,
+    "tar.gz bomb": tar_bomb,
+    "../ member name in a tar": tar_traversal,
+    "symlink member in a tar": tar_symlink,
+    "truncated tar.gz": truncated_tar,
 }
 STORED: dict[str, Builder] = {
     "unparseable timestamp (skipped, counted)": bad_timestamp,

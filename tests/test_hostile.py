@@ -133,4 +133,4 @@ def test_peak_memory_stays_bounded_on_bombs(tmp_path: Path) -> None:
 
 def test_suite_size() -> None:
     """The README states how many hostile inputs the suite tries; keep it honest."""
-    assert len(hostile_exports.REFUSED) + len(hostile_exports.STORED) == 21
+    assert len(hostile_exports.REFUSED) + len(hostile_exports.STORED) == 25

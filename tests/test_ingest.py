@@ -240,3 +240,21 @@ def test_parser_crash_is_logged_without_its_message(
     result = ingest_export(con, export)
     assert result.status == "quarantined" and "could not be parsed (ValueError)" in result.reason
     assert "ValueError" in caplog.text and "Secretname" not in caplog.text
+
+
+def test_export_of_two_platforms_stores_each_platforms_coverage(con, tmp_path: Path) -> None:
+    export = Path(__file__).parent / "fixtures" / "threads" / "in_instagram_export"
+    result = ingest_export(con, export)
+    stored = json.loads(
+        con.execute("SELECT coverage FROM archives WHERE sha256 = ?", [result.sha256]).fetchone()[0]
+    )
+    per_platform = dict(
+        con.execute("SELECT platform, count(*) FROM posts GROUP BY platform").fetchall()
+    )
+    assert result.status == "ingested" and stored == result.coverage
+    assert {p: s["records_stored"] for p, s in stored["platforms"].items()} == per_platform
+    assert set(per_platform) == {"instagram", "threads"}
+    for section in stored["platforms"].values():
+        assert section["records_read"] == section["records_stored"] + sum(
+            section["skipped"].values()
+        )

@@ -13,6 +13,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,6 +111,9 @@ def test_html_export_is_refused_with_advice(platform):
         ("facebook", "instagram", "layout_2024"),
         ("instagram", "facebook", "layout_2024"),
         ("threads", "facebook", "layout_2024"),
+        ("facebook", "instagram", "layout_2019"),  # comments.json at the root, both of them
+        ("instagram", "facebook", "layout_2018"),
+        ("threads", "instagram", "layout_2019"),
     ],
 )
 def test_parsers_do_not_claim_each_others_exports(platform, other_platform, case):
@@ -194,3 +198,111 @@ def test_repair_leaves_correct_latin1_text_alone(pieces, tail):
 def test_repair_tree_repairs_keys_and_nested_values_only_where_strings():
     tree = {mojibake("Opmerking é"): [{"value": mojibake("Très 😍")}, 3, None, True]}
     assert repair_tree(tree) == {"Opmerking é": [{"value": "Très 😍"}, 3, None, True]}
+
+
+# -- Facebook: posts on other people's timelines, and theirs on the person's ----------------------
+
+BY_OTHERS = {
+    "layout_2018": 2,  # {"wall_posts_sent_to_you": [...]}
+    "layout_2019": 1,  # {"wall_posts_sent_to_you": {"activity_log_data": [...]}}
+    "layout_2022": 1,  # a *_v2 wrapper
+    "layout_2024": 1,  # label_values pairs
+}
+
+
+@pytest.mark.parametrize(("case", "count"), sorted(BY_OTHERS.items()))
+def test_posts_by_others_on_the_timeline_are_counted_never_authored(case, count):
+    folder = FIXTURES / "facebook" / case
+    _, _, coverage, items = read_export(facebook.Parser(), folder)
+    (theirs,) = folder.rglob("other_people's_posts_to_your_timeline.json")
+    their_words = set(strings(repair_tree(json.loads(theirs.read_text()))))
+    assert coverage.skipped["post_by_others"] == count
+    assert items and not their_words & {item["text"] for item in items}
+
+
+def strings(tree: object) -> list[str]:
+    if isinstance(tree, str):
+        return [tree]
+    values = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return [text for value in values for text in strings(value)]
+
+
+def test_posts_on_other_timelines_are_read_whatever_the_labels_language(tmp_path):
+    """Only the structure decides: the first plain-text value; a link, URL or media is not it."""
+    entries = [
+        {
+            "timestamp": 1709290800,
+            "label_values": [
+                {"label": mojibake(label), "value": mojibake(value), **extra}
+                for label, value, extra in pairs
+            ],
+        }
+        for pairs in (
+            [
+                ("メッセージ", "お誕生日おめでとう！", {}),
+                ("ターゲット", "Ken", {"href": "https://x"}),
+            ],
+            [("Ziel", "https://www.facebook.com/k", {}), ("Nachricht", "Gute Besserung!", {})],
+            [("Cel", "Oddział 4", {"href": "https://www.facebook.com/o4"})],
+        )
+    ]
+    (tmp_path / "posts_on_other_pages_and_profiles.json").write_text(json.dumps(entries))
+    _, _, coverage, items = read_export(facebook.Parser(), tmp_path)
+    assert sorted(item["text"] for item in items) == ["Gute Besserung!", "お誕生日おめでとう！"]
+    assert dict(coverage.skipped) == {"no_text": 1}
+
+
+# -- Instagram: the account in any language --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("labels", "handle", "name"),
+    [
+        (["Email", "Username", "Name", "Gender"], "nurse.kim_89", "Kim Lee"),
+        (
+            ["Correo electrónico", "Nombre de usuario", "Nombre", "Género"],
+            "nurse.kim_89",
+            "Kim Lee",
+        ),
+        # A language whose labels are not known: the first handle-shaped value, not the gender.
+        (["Ηλεκτρονικό ταχυδρομείο", "Όνομα χρήστη", "Όνομα", "Φύλο"], "nurse.kim_89", None),
+    ],
+    ids=["english", "spanish", "greek"],
+)
+def test_instagram_account_is_found_whatever_the_language(labels, handle, name, tmp_path):
+    values = ["kim@example.org", "nurse.kim_89", "Kim Lee", "female"]
+    fields = {
+        mojibake(label): {"href": "", "value": v, "timestamp": 0}
+        for label, v in zip(labels, values, strict=True)
+    }
+    profile = {"profile_user": [{"string_map_data": fields, "title": ""}]}
+    (tmp_path / "personal_information.json").write_text(json.dumps(profile))
+    (tmp_path / "posts_1.json").write_text("[]")
+    with ExportFiles(tmp_path) as files:
+        account = instagram.Parser().account(files)
+    assert (account.handle, account.display_name) == (handle, name)
+
+
+# -- one export, two platforms --------------------------------------------------------------------
+
+
+def test_instagram_with_threads_reports_each_platform_apart():
+    from transforms.ingest import read_export as read_whole
+
+    parsed = read_whole(FIXTURES / "threads" / "in_instagram_export")
+    report = parsed.coverage.as_dict()
+    threads_file = "your_instagram_activity/threads/threads_and_replies.json"
+    by_platform = report["platforms"]
+
+    assert parsed.platform == "instagram+threads"
+    assert set(by_platform) == {"instagram", "threads"}
+    assert by_platform["threads"]["files_recognised"] == [threads_file]
+    assert threads_file not in by_platform["instagram"]["files_ignored"]
+    assert threads_file not in report["files_ignored"]
+    stored = parsed.posts.group_by("platform").len()
+    for platform, section in by_platform.items():
+        count = stored.filter(pl.col("platform") == platform)["len"].sum()
+        assert section["records_stored"] == count > 0
+        assert section["records_read"] == count + sum(section["skipped"].values())
+    assert report["records_read"] == sum(s["records_read"] for s in by_platform.values())
+    assert report["records_stored"] == parsed.posts.height

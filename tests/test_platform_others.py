@@ -9,7 +9,6 @@ hand-written content (repo.car.json) and the CAR file is built at test time.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -154,9 +153,20 @@ def zipped(folder: Path, archive: Path) -> Path:
     return archive
 
 
+def tarred(folder: Path, archive: Path) -> Path:
+    """As GNU tar writes it (`tar -czf archive -C folder .`): './' names, directory entries."""
+    with tarfile.open(archive, "w:gz" if archive.name.endswith(("gz", "tgz")) else "w") as bundle:
+        bundle.add(folder, arcname=".")
+    return archive
+
+
 def open_case(platform: str, case: str, container: str, tmp_path: Path) -> ExportFiles:
     folder = materialise(FIXTURES / platform / case, tmp_path / case)
-    return ExportFiles(zipped(folder, tmp_path / f"{case}.zip") if container == "zip" else folder)
+    if container == "zip":
+        return ExportFiles(zipped(folder, tmp_path / f"{case}.zip"))
+    if container == "tar.gz":
+        return ExportFiles(tarred(folder, tmp_path / f"{case}.tar.gz"))
+    return ExportFiles(folder)
 
 
 def parse_all(parser: Any, files: ExportFiles) -> tuple[list[PostRecord], Coverage]:
@@ -178,7 +188,7 @@ def expected_items(expected: dict[str, Any]) -> list[dict[str, Any]]:
 # -- every fixture case ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("container", ["folder", "zip"])
+@pytest.mark.parametrize("container", ["folder", "zip", "tar.gz"])
 @pytest.mark.parametrize(("platform", "case"), CASES)
 def test_case_yields_exactly_the_expected_items(
     platform: str, case: str, container: str, tmp_path: Path
@@ -275,17 +285,40 @@ def test_mastodon_direct_messages_are_kept_on_request(tmp_path: Path) -> None:
     assert len(items) + sum(coverage.skipped.values()) == coverage.records_read
 
 
-def test_mastodon_tar_gz_archive_is_refused_with_instructions(tmp_path: Path) -> None:
-    outbox = b'{"type": "OrderedCollection", "orderedItems": []}'
-    with tarfile.open(tmp_path / "archive-20221105093000-0123456789abcdef.tar.gz", "w:gz") as tar:
-        info = tarfile.TarInfo("outbox.json")
-        info.size = len(outbox)
-        tar.addfile(info, io.BytesIO(outbox))
+MASTODON_TAR = "archive-20221105093000-0123456789abcdef"
+
+
+def mastodon_tar_export(shape: str, tmp_path: Path) -> Path:
+    """The pre-4.1 archive as a person may hand it over."""
+    folder = materialise(FIXTURES / "mastodon" / "unpacked-tar", tmp_path / "unpacked")
+    if shape in ("tar.gz", "tgz", "tar"):
+        return tarred(folder, tmp_path / f"{MASTODON_TAR}.{shape}")
+    (tmp_path / "inbox").mkdir()
+    packed = tarred(folder, tmp_path / "inbox" / f"{MASTODON_TAR}.tar.gz")
+    if shape == "folder holding the tar.gz":
+        return packed.parent
+    return zipped(packed.parent, tmp_path / "mastodon.zip")  # "zip holding the tar.gz"
+
+
+@pytest.mark.parametrize(
+    "shape", ["tar.gz", "tgz", "tar", "folder holding the tar.gz", "zip holding the tar.gz"]
+)
+def test_mastodon_tar_archive_is_read_directly(shape: str, tmp_path: Path) -> None:
+    expected = json.loads((FIXTURES / "mastodon" / "unpacked-tar.expected.json").read_text())
     parser = mastodon.Parser()
-    files = ExportFiles(tmp_path)
-    assert parser.detect(files) == "tar.gz"
-    with pytest.raises(ArchiveError, match=r"before version 4\.1.*unpack it"):
-        list(parser.parse(files, "tar.gz", Coverage()))
+    with ExportFiles(mastodon_tar_export(shape, tmp_path)) as files:
+        items, coverage = parse_all(parser, files)
+        assert sorted(files.names()) == ["actor.json", "likes.json", "outbox.json"]
+    by_id = sorted((as_expected(item) for item in items), key=lambda item: item["post_id"])
+    assert by_id == sorted(expected_items(expected), key=lambda item: item["post_id"])
+    assert dict(coverage.skipped) == expected["skipped"]
+
+
+def test_truncated_mastodon_tar_is_refused_naming_it(tmp_path: Path) -> None:
+    archive = mastodon_tar_export("tar.gz", tmp_path)
+    archive.write_bytes(archive.read_bytes()[:-12])  # the gzip trailer and a little more
+    with pytest.raises(ArchiveError, match=f"{MASTODON_TAR}.tar.gz: .*corrupt or truncated"):
+        ExportFiles(archive)
 
 
 def test_mastodon_invalid_outbox_is_refused_naming_the_file(tmp_path: Path) -> None:

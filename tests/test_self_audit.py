@@ -162,7 +162,7 @@ def test_offline_self_audit_of_several_platforms(
         '<td>X (Twitter)</td><td class="number">20</td><td>10 January 2023</td>',
         '<td>Mastodon</td><td class="number">6</td><td>28 February 2024</td>',
         '<td>LinkedIn</td><td class="number">2</td>',
-        '<td>Facebook</td><td class="number">7</td>',
+        '<td>Facebook</td><td class="number">9</td>',  # 2 on others' timelines
     ):
         assert row in html
     assert "<strong>6 findings to look at.</strong>" in html

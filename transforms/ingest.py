@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ import polars as pl
 from transforms import store
 from transforms.archive import ArchiveError, ExportFiles
 from transforms.normalise import BATCH_SIZE, posts_frame, posts_frames
+from transforms.parts import export_label, parts_report
 from transforms.platforms import UnrecognisedExport, detect_all
 from transforms.records import AccountInfo, Coverage, PostRecord
 from transforms.roster import normalise_handle
@@ -70,13 +71,21 @@ class Rejected(Exception):
     """The export must be quarantined; the message is the reason shown to the operator."""
 
 
-def export_sha256(path: Path) -> str:
-    """The export's fingerprint: the zip's bytes, or a folder's file names and contents."""
+def export_sha256(path: Path | Sequence[Path]) -> str:
+    """The export's fingerprint: the zip's bytes, or a folder's file names and contents, or its
+    parts' (the same parts give the same fingerprint, in a folder or given one by one)."""
+    if not isinstance(path, Path) and len(path) == 1:
+        path = path[0]
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+    if isinstance(path, Path) and path.is_dir():
+        files = [
+            (p.relative_to(path).as_posix(), p) for p in sorted(path.rglob("*")) if p.is_file()
+        ]
+    else:
+        files = [("", path)] if isinstance(path, Path) else sorted((p.name, p) for p in path)
+    for name, file in files:
+        if name:
+            digest.update(name.encode() + b"\0")
         with file.open("rb") as stream:
             while chunk := stream.read(1 << 20):
                 digest.update(chunk)
@@ -89,19 +98,19 @@ class OpenExport:
     Parsers yield records lazily, so an archive of any size is read with flat memory; errors in
     its files surface while `records()` is consumed, and are raised as Rejected."""
 
-    def __init__(self, path: Path, sha256: str) -> None:
-        self.file_name = path.name
+    def __init__(self, path: Path | Sequence[Path], sha256: str) -> None:
+        self.file_name = export_label(path)
         self.sha256 = sha256
         self.coverage = Coverage()
-        self._path = path
         self._files: ExportFiles | None = None
         try:
             self._files = ExportFiles(path)
+            self.coverage.parts = parts_report(self._files)
             self._matches = detect_all(self._files)
             self.account = self._matches[0][0].account(self._files)
         except BaseException as error:
             self.close()
-            raise _rejection(path, error) from None
+            raise _rejection(self.file_name, error) from None
         self.platform = "+".join(sorted({p.platform for p, _ in self._matches}))
         self.layout = "+".join(layout for _, layout in self._matches)
 
@@ -109,9 +118,10 @@ class OpenExport:
         assert self._files is not None
         try:
             for parser, layout in self._matches:
-                yield from parser.parse(self._files, layout, self.coverage)
+                yield from parser.parse(self._files, layout, self.coverage.section(parser.platform))
+            self.coverage.fold_sections()
         except Exception as error:
-            raise _rejection(self._path, error) from None
+            raise _rejection(self.file_name, error) from None
 
     def close(self) -> None:
         if self._files is not None:
@@ -124,7 +134,7 @@ class OpenExport:
         self.close()
 
 
-def _rejection(path: Path, error: BaseException) -> BaseException:
+def _rejection(file_name: str, error: BaseException) -> BaseException:
     """The reason shown to the operator; a parser bug is logged, never with post text."""
     if isinstance(error, ArchiveError | UnrecognisedExport):
         return Rejected(str(error))
@@ -133,16 +143,17 @@ def _rejection(path: Path, error: BaseException) -> BaseException:
     # The type and where it happened, never the message or traceback: they can quote post text.
     frames = traceback.extract_tb(error.__traceback__)
     where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-    log.error("parser failed on %s: %s at %s", path.name, type(error).__name__, where)
-    return Rejected(f"{path.name}: could not be parsed ({type(error).__name__})")
+    log.error("parser failed on %s: %s at %s", file_name, type(error).__name__, where)
+    return Rejected(f"{file_name}: could not be parsed ({type(error).__name__})")
 
 
-def read_export(path: Path, sha256: str | None = None) -> ParsedExport:
+def read_export(path: Path | Sequence[Path], sha256: str | None = None) -> ParsedExport:
     """Parse every authored item of an export into one frame (for callers that want it whole,
     such as the self-audit); raises Rejected with a reason on bad input."""
     with OpenExport(path, sha256 or export_sha256(path)) as export:
         frame = posts_frame(export.records(), None, export.coverage)
-    export.coverage.records_stored = frame.height
+    stored = frame["platform"].value_counts() if frame.height else None
+    export.coverage.note_stored(dict(stored.iter_rows()) if stored is not None else {})
     return ParsedExport(
         file_name=export.file_name,
         sha256=export.sha256,
@@ -187,19 +198,21 @@ def owner_of(
 
 def ingest_export(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    path: Path | Sequence[Path],
     person_id: str | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> IngestResult:
-    """Store one export, batch by batch, in one transaction: all of its posts or none."""
+    """Store one export (a path, or the paths of its parts), batch by batch, in one transaction:
+    all of its posts or none."""
     sha256 = export_sha256(path)
+    name = export_label(path)
     if store.archive_status(con, sha256) == "ingested":
-        return IngestResult(path.name, sha256, "duplicate", "already ingested")
-    meta = store.ArchiveMeta(sha256, path.name, None, None, person_id, None)
+        return IngestResult(name, sha256, "duplicate", "already ingested")
+    meta = store.ArchiveMeta(sha256, name, None, None, person_id, None)
     try:
         with OpenExport(path, sha256) as export:
             meta = store.ArchiveMeta(
-                sha256, path.name, export.platform, export.layout, person_id, export.account.handle
+                sha256, name, export.platform, export.layout, person_id, export.account.handle
             )
             owner = owner_of(con, export, person_id)
             meta = dataclasses.replace(meta, person_id=owner)
@@ -207,7 +220,7 @@ def ingest_export(
     except Rejected as rejected:
         store.store_rejected_archive(con, meta, "quarantined", str(rejected))
         return IngestResult(
-            path.name, sha256, "quarantined", str(rejected), meta.platform, meta.layout,
+            name, sha256, "quarantined", str(rejected), meta.platform, meta.layout,
             meta.person_id,
         )  # fmt: skip
     except _FailedExpectations as failed:
@@ -216,11 +229,11 @@ def ingest_export(
             con, meta, "quarantined", failed.reason, coverage, failed.report.as_dict()
         )
         return IngestResult(
-            path.name, sha256, "quarantined", failed.reason, meta.platform, meta.layout,
+            name, sha256, "quarantined", failed.reason, meta.platform, meta.layout,
             meta.person_id, coverage,
         )  # fmt: skip
     return IngestResult(
-        path.name, sha256, "ingested", None, meta.platform, meta.layout, meta.person_id,
+        name, sha256, "ingested", None, meta.platform, meta.layout, meta.person_id,
         export.coverage.as_dict(), changes,
     )  # fmt: skip
 
@@ -252,7 +265,7 @@ def _store_batches(
             stored = writer.distinct_posts()
             if repeated := writer.rows_added - stored:  # the same post in two batches
                 coverage.skip("duplicate_id", repeated)
-            coverage.records_stored = stored
+            coverage.note_stored(writer.stored_by_platform())
             validation = ValidationReport("posts", True).as_dict() | {"batches": batches}
             return writer.finish(coverage.as_dict(), validation)
 

@@ -181,6 +181,15 @@ class ArchiveWriter:
             self._con, f"SELECT count(*) FROM (SELECT 1 FROM {_STAGED} GROUP BY platform, post_id)"
         )
 
+    def stored_by_platform(self) -> dict[str, int]:
+        """Distinct posts staged, per platform (an export can hold two)."""
+        rows = self._con.execute(
+            f"""SELECT platform, count(*) FROM (
+                    SELECT platform FROM {_STAGED} GROUP BY platform, post_id)
+                GROUP BY platform"""
+        ).fetchall()
+        return {platform: int(count) for platform, count in rows}
+
     def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
         """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""
         con, meta, now = self._con, self._meta, utc_now()
@@ -214,7 +223,9 @@ class ArchiveWriter:
             [meta.sha256],
         )
         gone = 0
-        if meta.person_id is not None and staged:
+        # An export missing some of its parts says nothing about the posts those parts hold.
+        complete = not (coverage.get("parts") or {}).get("missing")
+        if meta.person_id is not None and staged and complete:
             sql, params = _vanished(meta.person_id)
             gone = _count(
                 con,

@@ -8,15 +8,22 @@ your_facebook_activity/ ...), so files are found by basename and shape only:
 - own comments: `comments.json` as `{"comments_v2": [...]}`, earlier `{"comments": [...]}`;
 - groups: `group_posts_and_comments.json` / `your_posts_in_groups.json` (`group_posts_v2`),
   `your_comments_in_groups.json` (`group_comments_v2`), and before 2021
-  `your_posts_and_comments_in_groups.json` (`{"group_posts": {"activity_log_data": [...]}}`).
+  `your_posts_and_comments_in_groups.json` (`{"group_posts": {"activity_log_data": [...]}}`);
+- the person's posts on other people's timelines and pages: before 2022 inside the posts files
+  ("X wrote on Y's timeline"), since then also `posts_on_other_pages_and_profiles.json`, a bare
+  list in the usual skeleton or, in recent exports, entries of localized `label_values` pairs
+  (`[{"label": "Message", "value": text}, {"label": "Target", ...}]`). The labels are in the
+  account's language, so the text is found by structure: the first pair whose value is plain
+  text (Meta writes the message first; a target or media pair carries a link, a URL or nested
+  values instead);
+- other people's posts on the person's timeline (`other_people's_posts_to_your_timeline.json`,
+  `{"wall_posts_sent_to_you": [...]}` or `{... {"activity_log_data": [...]}}`) are read only to
+  be counted: skipped as `post_by_others`, never stored as the person's words.
 
 Every entry has the same skeleton: `timestamp`, a `data` list holding `{"post": text}` or
 `{"comment": {"comment": text, ...}}` among `{"update_timestamp": ...}` and empty `{}` items, and
 a `title` sentence in the account's language ("X shared a link."). The kind is read from that
 structure, never from the title. The export has no post ids, no urls and no audience.
-
-Not read yet: `posts_on_other_pages_and_profiles.json`, which recent exports write as localized
-`label_values` pairs whose text field cannot be told apart without a real sample.
 """
 
 from __future__ import annotations
@@ -51,13 +58,22 @@ _OTHER_FILES = frozenset(
         "profile_information.json",
     }
 )
+_ON_OTHERS_FILE = re.compile(r"posts_on_other_pages_and_profiles(_\d+)?\.json")
+_BY_OTHERS_FILE = re.compile(r"other_people'?s_posts_to_your_timeline(_\d+)?\.json")
+_WRAPPERS = ("group_posts", "wall_posts_sent_to_you", "posts_on_other_pages", "other_people")
 _ENTRY_LISTS = ("status_updates", "comments_v2", "comments", "group_posts_v2", "group_comments_v2")
 _PROFILE_KEYS = ("profile_v2", "profile")
 _HTML_MARKER = re.compile(
-    r"(your_posts\w*|profile_information|your_comments_in_groups|group_posts_and_comments)\.html"
+    r"(your_posts\w*|profile_information|your_comments_in_groups|group_posts_and_comments"
+    r"|posts_on_other_pages_and_profiles)\.html"
 )
 
-_ENTRY_KEYS = frozenset({"timestamp", "attachments", "data", "title", "tags"})
+_ENTRY_KEYS = frozenset(
+    {"timestamp", "attachments", "data", "title", "tags", "label_values", "fbid", "media"}
+)
+_PAIR_KEYS = frozenset(
+    {"label", "value", "href", "dict", "vec", "timestamp_value", "ent_field_name"}
+)
 _DATA_KEYS = frozenset({"post", "comment", "update_timestamp"})
 _COMMENT_KEYS = frozenset({"timestamp", "comment", "author", "group"})
 
@@ -91,13 +107,19 @@ class Parser:
         recognised = set()
         for member, entries in content_files(files, _is_ours, _entries):
             recognised.add(member.name)
-            yield from counted((_outcome(entry, coverage) for entry in entries), coverage)
+            by_others = _BY_OTHERS_FILE.fullmatch(member.basename.lower()) is not None
+            outcomes = (
+                "post_by_others" if by_others else _outcome(entry, coverage) for entry in entries
+            )
+            yield from counted(outcomes, coverage)
         coverage.files_recognised.extend(sorted(recognised))
         coverage.files_ignored.extend(ignored_labels(files, recognised))
 
 
 def _is_ours(basename: str) -> bool:
-    return basename in _OTHER_FILES or _POSTS_FILE.fullmatch(basename) is not None
+    return basename in _OTHER_FILES or any(
+        pattern.fullmatch(basename) for pattern in (_POSTS_FILE, _ON_OTHERS_FILE, _BY_OTHERS_FILE)
+    )
 
 
 def _entries(tree: object) -> list[object] | None:
@@ -109,10 +131,17 @@ def _entries(tree: object) -> list[object] | None:
     for key in _ENTRY_LISTS:
         if isinstance(tree.get(key), list):
             return tree[key]
-    old_groups = tree.get("group_posts")
-    if isinstance(old_groups, dict) and isinstance(old_groups.get("activity_log_data"), list):
-        return old_groups["activity_log_data"]
-    return [] if _profile(tree) is not None else None
+    if _profile(tree) is not None:
+        return []
+    # {"group_posts": {"activity_log_data": [...]}}, {"wall_posts_sent_to_you": [...]} and the
+    # like: one wrapper key (its suffix varies by year) around the list, perhaps one level down.
+    if len(tree) == 1 and next(iter(tree)).startswith(_WRAPPERS):
+        (inner,) = tree.values()
+        if isinstance(inner, dict) and isinstance(inner.get("activity_log_data"), list):
+            return inner["activity_log_data"]
+        if isinstance(inner, list) and all(isinstance(entry, dict) for entry in inner):
+            return inner
+    return None
 
 
 def _outcome(entry: object, coverage: Coverage) -> Outcome:
@@ -137,8 +166,26 @@ def _outcome(entry: object, coverage: Coverage) -> Outcome:
             timestamp = timestamp or comment.get("timestamp")
             if isinstance(comment.get("comment"), str):
                 texts.append(comment["comment"])
+    pairs = entry.get("label_values")
+    if isinstance(pairs, list):
+        texts.append(_message_of(pairs, coverage))
     text = "\n\n".join(t for t in texts if t.strip())
     return record_or_skip(PLATFORM, kind, text, timestamp)
+
+
+def _message_of(pairs: list[object], coverage: Coverage) -> str:
+    """The message among localized label/value pairs: the first plain-text value. A target or
+    media pair has a link (`href`), a URL value or nested `dict`/`vec` values instead."""
+    for pair in pairs:
+        if not isinstance(pair, dict):
+            continue
+        count_unknown_keys(coverage, "label_values", pair, _PAIR_KEYS)
+        value = pair.get("value")
+        if pair.get("href") or not isinstance(value, str) or not value.strip():
+            continue
+        if not re.match(r"https?://", value.strip()):
+            return value
+    return ""
 
 
 def _profile(tree: object) -> dict[str, object] | None:

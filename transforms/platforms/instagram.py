@@ -1,4 +1,7 @@
-"""Instagram "Download your information" in JSON (2021 onwards), found by basename and shape.
+"""Instagram "Download your information" in JSON, found by basename and shape.
+
+Before 2020 everything sat at the root (media.json, comments.json, profile.json): see
+instagram_legacy.py. From 2021:
 
 - posts: `posts_1.json`, `posts_2.json` ... (in content/ or, since 2025, media/), a bare list of
   `{"media": [...], "title": caption, "creation_timestamp": ...}`; a single-media post has no
@@ -11,6 +14,11 @@
   they hold: the time is the field with a timestamp, the comment the first other field with a
   value (Meta writes it before the media owner).
 
+The account is in `personal_information.json` as `string_map_data` whose labels are in the
+account's language: the username is found under any of its known labels, or else as the first
+value shaped like a handle (Meta writes it before gender, bio and the like, and email addresses
+and phone numbers never look like one).
+
 `threads_and_replies.json` travels in the same export but belongs to the Threads parser, so it is
 listed here as ignored. No post ids, urls or audience are exported.
 """
@@ -21,6 +29,7 @@ import re
 from collections.abc import Iterator
 
 from transforms.archive import ExportFiles
+from transforms.platforms import instagram_legacy as legacy
 from transforms.platforms.generic import count_unknown_keys
 from transforms.platforms.meta_text import (
     Outcome,
@@ -41,10 +50,24 @@ _COMMENTS_FILE = re.compile(r"(post_comments(_\d+)?|reels_comments)\.json")
 _PROFILE_FILE = "personal_information.json"
 _ENTRY_LISTS = ("ig_reels_media", "comments_media_comments", "comments_reels_comments")
 _HTML_MARKER = re.compile(r"(posts_\d+|post_comments(_\d+)?|personal_information)\.html")
-# personal_information.json is the one place where labels must be read: nothing else in it tells
-# the username from the other short strings. Other languages leave the handle unknown.
-_USERNAME_LABEL = "Username"
-_NAME_LABEL = "Name"
+# The username and name labels in the languages Instagram exports in most; compared lower-case.
+_USERNAME_LABELS = frozenset(
+    {
+        *("username", "nombre de usuario", "nom d'utilisateur", "nom d’utilisateur"),
+        *("benutzername", "gebruikersnaam", "nome utente", "nome de usuário"),
+        *("nazwa użytkownika", "kullanıcı adı", "användarnamn", "brugernavn", "brukernavn"),
+        *("käyttäjätunnus", "nom d'usuari", "uživatelské jméno", "felhasználónév"),
+        *("nume de utilizator", "имя пользователя", "ユーザーネーム", "사용자 이름", "用户名"),
+        *("tên người dùng", "nama pengguna"),
+    }
+)
+_NAME_LABELS = frozenset(
+    {
+        *("name", "nombre", "nom", "naam", "nome", "imię i nazwisko", "ad", "namn", "navn"),
+        *("nimi", "jméno", "név", "nume", "имя", "名前", "이름", "姓名", "tên", "nama"),
+    }
+)
+_HANDLE = re.compile(r"(?=.*[a-z])[a-z0-9._]{1,30}")
 
 _POST_KEYS = frozenset({"media", "title", "creation_timestamp"})
 _MEDIA_KEYS = frozenset(
@@ -67,10 +90,11 @@ class Parser:
     platform = PLATFORM
 
     def detect(self, files: ExportFiles) -> str | None:
-        if next(content_files(files, _is_ours, _entries), None) is None:
+        found = [member.basename.lower() for member, _ in content_files(files, _is_ours, _entries)]
+        if not found:
             refuse_html_export(files, _HTML_MARKER, "Instagram")
             return None
-        return "json"
+        return "json-2019" if legacy.FILES & set(found) else "json"
 
     def account(self, files: ExportFiles) -> AccountInfo:
         return read_account(files, PLATFORM)
@@ -79,24 +103,41 @@ class Parser:
         recognised = set()
         for member, entries in content_files(files, _is_ours, _entries):
             recognised.add(member.name)
-            is_comments = _COMMENTS_FILE.fullmatch(member.basename.lower()) is not None
-            read = _comment_outcome if is_comments else _post_outcome
+            read = _READERS.get(member.basename.lower(), _post_outcome)
+            if _COMMENTS_FILE.fullmatch(member.basename.lower()):
+                read = _comment_outcome
             yield from counted((read(entry, coverage) for entry in entries), coverage)
         coverage.files_recognised.extend(sorted(recognised))
         coverage.files_ignored.extend(ignored_labels(files, recognised))
 
 
 def read_account(files: ExportFiles, platform: str) -> AccountInfo:
-    """The account from personal_information.json (Threads uses the Instagram username)."""
+    """The account from personal_information.json, or the legacy profile.json (Threads uses the
+    Instagram username)."""
     for member in files.with_basename(_PROFILE_FILE):
         fields = _profile_fields(load_meta_json(files, member.name))
         if fields is not None:
-            return AccountInfo(
-                platform=platform,
-                handle=_field_value(fields.get(_USERNAME_LABEL)),
-                display_name=_field_value(fields.get(_NAME_LABEL)),
-            )
+            return AccountInfo(platform, _username(fields), _labelled(fields, _NAME_LABELS))
+    for member in files.with_basename("profile.json"):
+        handle, name = legacy.profile_account(load_meta_json(files, member.name))
+        if handle is not None:
+            return AccountInfo(platform, handle, name)
     return AccountInfo(platform=platform)
+
+
+def _username(fields: dict[str, object]) -> str | None:
+    """Under a known label, else the first value shaped like a handle."""
+    labelled = _labelled(fields, _USERNAME_LABELS)
+    if labelled is not None:
+        return labelled
+    values = (_field_value(field) for field in fields.values())
+    return next((v for v in values if v is not None and _HANDLE.fullmatch(v)), None)
+
+
+def _labelled(fields: dict[str, object], labels: frozenset[str]) -> str | None:
+    return next(
+        (_field_value(f) for label, f in fields.items() if label.strip().lower() in labels), None
+    )
 
 
 def caption_and_time(post: dict[str, object], coverage: Coverage) -> tuple[str, object]:
@@ -117,6 +158,7 @@ def caption_and_time(post: dict[str, object], coverage: Coverage) -> tuple[str, 
 def _is_ours(basename: str) -> bool:
     return (
         basename in ("reels.json", _PROFILE_FILE)
+        or basename in legacy.FILES
         or _POSTS_FILE.fullmatch(basename) is not None
         or _COMMENTS_FILE.fullmatch(basename) is not None
     )
@@ -131,7 +173,9 @@ def _entries(tree: object) -> list[object] | None:
     for key in _ENTRY_LISTS:
         if isinstance(tree.get(key), list):
             return tree[key]
-    return [] if _profile_fields(tree) is not None else None
+    if _profile_fields(tree) is not None:
+        return []
+    return legacy.entries(tree)
 
 
 def _post_outcome(entry: object, coverage: Coverage) -> Outcome:
@@ -170,3 +214,6 @@ def _profile_fields(tree: object) -> dict[str, object] | None:
 def _field_value(field: object) -> str | None:
     value = field.get("value") if isinstance(field, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+_READERS = {"media.json": legacy.media_outcome, "comments.json": legacy.comment_outcome}

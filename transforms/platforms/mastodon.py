@@ -10,8 +10,9 @@ every status as ActivityStreams, actor.json the account.
   unless `include_direct=True`.
 - `inReplyTo` makes a reply; a quote post (Mastodon 4.5+) that is not a reply is a quote.
 - Post ids are the status URIs, because `inReplyTo` uses URIs too.
-Archives made before Mastodon 4.1 are .tar.gz; those are refused with instructions (see
-`TAR_ARCHIVE_HELP`) rather than read, because the export reader only opens zips and folders.
+Archives made before Mastodon 4.1 are .tar.gz (`archive-<date>-<hash>.tar.gz`), later ones .zip;
+the export reader opens both (and a folder holding either) with the same safety limits, so this
+parser only ever sees the files.
 """
 
 from __future__ import annotations
@@ -49,10 +50,6 @@ KNOWN_OBJECT_KEYS = frozenset(
         *("interactionPolicy", *QUOTE_KEYS),
     }
 )
-TAR_ARCHIVE_HELP = (
-    "is a Mastodon archive from before version 4.1 (.tar.gz), which socialaudit does not open; "
-    "unpack it (tar -xzf) and give socialaudit the folder, or request a new archive (now a .zip)"
-)
 
 
 class Parser:
@@ -64,8 +61,6 @@ class Parser:
     def detect(self, files: ExportFiles) -> str | None:
         if any(_looks_like_outbox(files, member.name) for member in files.with_basename(OUTBOX)):
             return "activitystreams"
-        if _tar_archives(files):
-            return "tar.gz"
         return None
 
     def account(self, files: ExportFiles) -> AccountInfo:
@@ -84,8 +79,6 @@ class Parser:
         )
 
     def parse(self, files: ExportFiles, layout: str, coverage: Coverage) -> Iterator[PostRecord]:
-        if layout == "tar.gz":
-            raise ArchiveError(f"{files.path.name}: {_tar_archives(files)[0]} {TAR_ARCHIVE_HELP}")
         outboxes = [member.name for member in files.with_basename(OUTBOX)]
         record_files(coverage, files, [*outboxes, *(m.name for m in files.with_basename(ACTOR))])
         followers = _followers_collection(_actor(files))
@@ -141,14 +134,6 @@ def _looks_like_outbox(files: ExportFiles, name: str) -> bool:
     with files.open(name) as stream:
         head = stream.read(64 * 1024).decode("utf-8", errors="replace")
     return '"OrderedCollection"' in head
-
-
-def _tar_archives(files: ExportFiles) -> list[str]:
-    return [
-        member.name
-        for member in files.members
-        if member.basename.startswith("archive-") and member.basename.endswith(".tar.gz")
-    ]
 
 
 def _actor(files: ExportFiles) -> Mapping[str, Any]:
