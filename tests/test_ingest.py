@@ -258,3 +258,69 @@ def test_export_of_two_platforms_stores_each_platforms_coverage(con, tmp_path: P
         assert section["records_read"] == section["records_stored"] + sum(
             section["skipped"].values()
         )
+
+
+THREADS_EXPORT = Path(__file__).parent / "fixtures/threads/in_instagram_export"
+INSTAGRAM_ROSTER = "person_id,display_name,team,role,regulator,instagram,threads\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "person", "owner", "refusal"),
+    [
+        # A Threads account is the Instagram account: no Threads handle listed is fine.
+        (["p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,"], "p1", "p1", None),
+        (["p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,"], None, "p1", None),
+        (["p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,aoife.paramedic"], "p1", "p1", None),
+        # The Threads account listed for the person is another one.
+        (
+            ["p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,aoife.elsewhere"],
+            "p1",
+            None,
+            "threads account @aoife.paramedic is not one of p1's registered threads accounts",
+        ),
+        # The Threads handle is someone else's, though the Instagram one is the person's.
+        (
+            [
+                "p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,",
+                "p2,Other,a/b,paramedic,hcpc,,aoife.paramedic",
+            ],
+            "p1",
+            None,
+            "threads account @aoife.paramedic belongs to p2, not p1",
+        ),
+        # Filed under nobody, the two accounts name two people.
+        (
+            [
+                "p1,Aoife,a/b,paramedic,hcpc,aoife.paramedic,",
+                "p2,Other,a/b,paramedic,hcpc,,aoife.paramedic",
+            ],
+            None,
+            None,
+            "the export's accounts belong to different people (p1, p2)",
+        ),
+        # No Threads handle listed: checked against the person's Instagram handles.
+        (
+            ["p1,Aoife,a/b,paramedic,hcpc,someone.else,"],
+            "p1",
+            None,
+            "account @aoife.paramedic is not one of p1's registered instagram accounts",
+        ),
+    ],
+)
+def test_instagram_with_threads_checks_each_platforms_account(
+    rows: list[str], person: str | None, owner: str | None, refusal: str | None, tmp_path: Path
+) -> None:
+    connection = db.connect(tmp_path / "test.duckdb")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(INSTAGRAM_ROSTER + "\n".join(rows) + "\n")
+    apply_roster(connection, read_roster(roster), date(2025, 1, 1))
+    result = ingest_export(connection, THREADS_EXPORT, person_id=person)
+    stored = connection.execute("SELECT DISTINCT platform FROM posts ORDER BY 1").fetchall()
+    connection.close()
+    if refusal is None:
+        assert (result.status, result.person_id) == ("ingested", owner)
+        assert stored == [("instagram",), ("threads",)]
+    else:
+        assert result.status == "quarantined"
+        assert refusal in (result.reason or "")
+        assert stored == []

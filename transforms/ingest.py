@@ -107,7 +107,9 @@ class OpenExport:
             self._files = ExportFiles(path)
             self.coverage.parts = parts_report(self._files)
             self._matches = detect_all(self._files)
-            self.account = self._matches[0][0].account(self._files)
+            # One account per platform found: an Instagram export may also hold Threads.
+            self.accounts = [parser.account(self._files) for parser, _ in self._matches]
+            self.account = self.accounts[0]
         except BaseException as error:
             self.close()
             raise _rejection(self.file_name, error) from None
@@ -165,34 +167,62 @@ def read_export(path: Path | Sequence[Path], sha256: str | None = None) -> Parse
     )
 
 
+# The roster platform whose handles also name an account: a Threads account is the person's
+# Instagram account, so a roster listing no Threads handle is checked against Instagram's.
+SAME_ACCOUNT_AS = {"threads": "instagram"}
+
+
 def owner_of(
     con: duckdb.DuckDBPyConnection, export: OpenExport, person_id: str | None
 ) -> str | None:
-    """Whose export this is. Given a person, the account inside must not belong to anyone else
-    nor be missing from the person's registered handles on that platform."""
-    platform = export.account.platform
-    handle = normalise_handle(export.account.handle or export.account.account_id or "")
-    registered = None
-    for candidate in (export.account.handle, export.account.account_id):
-        if candidate and registered is None:  # a roster may list a handle or an account id
-            registered = store.person_for_account(con, platform, normalise_handle(candidate))
-    if person_id is None:
-        return registered
-    if not store.person_exists(con, person_id):
+    """Whose export this is. Every account inside (one per platform) must not belong to anyone
+    else nor, given a person, be missing from the person's registered handles on its platform;
+    without a person, the accounts found must all be one person's."""
+    if person_id is not None and not store.person_exists(con, person_id):
         raise Rejected(f"{export.file_name}: person {person_id} is not in the roster")
-    if registered is not None and registered != person_id:
+    owners = {
+        _account_owner(con, export.file_name, account, person_id) for account in export.accounts
+    }
+    owners.discard(None)
+    if len(owners) > 1:
         raise Rejected(
-            f"{export.file_name}: the export's account @{handle} belongs to {registered}, "
-            f"not {person_id}"
+            f"{export.file_name}: the export's accounts belong to different people "
+            f"({', '.join(sorted(owners))})"
         )
-    known = con.execute(
-        "SELECT count(*) FROM accounts WHERE person_id = ? AND platform = ?", [person_id, platform]
-    ).fetchone()[0]
-    if registered is None and known:
-        raise Rejected(
-            f"{export.file_name}: the export's account @{handle or '?'} is not one of "
-            f"{person_id}'s registered {platform} accounts"
-        )
+    return person_id or next(iter(owners), None)
+
+
+def _account_owner(
+    con: duckdb.DuckDBPyConnection, file_name: str, account: AccountInfo, person_id: str | None
+) -> str | None:
+    """The roster person one account belongs to; Rejected when it contradicts `person_id`."""
+    handle = normalise_handle(account.handle or account.account_id or "")
+    platforms = [account.platform, *filter(None, [SAME_ACCOUNT_AS.get(account.platform)])]
+    for platform in platforms:
+        registered = None
+        for candidate in (account.handle, account.account_id):
+            if candidate and registered is None:  # a roster may list a handle or an account id
+                registered = store.person_for_account(con, platform, normalise_handle(candidate))
+        if person_id is None:
+            if registered is not None:
+                return registered
+            continue
+        if registered is not None and registered != person_id:
+            raise Rejected(
+                f"{file_name}: the export's {account.platform} account @{handle} belongs to "
+                f"{registered}, not {person_id}"
+            )
+        if registered == person_id:
+            return person_id
+        known = con.execute(
+            "SELECT count(*) FROM accounts WHERE person_id = ? AND platform = ?",
+            [person_id, platform],
+        ).fetchone()[0]
+        if known:
+            raise Rejected(
+                f"{file_name}: the export's {account.platform} account @{handle or '?'} is not "
+                f"one of {person_id}'s registered {platform} accounts"
+            )
     return person_id
 
 
