@@ -23,7 +23,7 @@ import pytest
 
 from transforms.archive import ArchiveError, ExportFiles
 from transforms.platforms import bluesky, generic, linkedin, mastodon, reddit, tiktok
-from transforms.platforms.generic import parse_timestamp
+from transforms.platforms.common import parse_timestamp
 from transforms.platforms.mastodon import html_to_text
 from transforms.records import Coverage, PostRecord
 

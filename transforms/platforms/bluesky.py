@@ -18,7 +18,7 @@ from atproto_core.car import CAR
 from atproto_core.cid import CID
 
 from transforms.archive import ArchiveError, ExportFiles
-from transforms.platforms.generic import (
+from transforms.platforms.common import (
     Outcome,
     count_unknown_keys,
     parse_timestamp,

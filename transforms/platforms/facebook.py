@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 from transforms.archive import ExportFiles
-from transforms.platforms.generic import count_unknown_keys
+from transforms.platforms.common import count_unknown_keys
 from transforms.platforms.meta_text import (
     Outcome,
     content_files,

@@ -16,22 +16,24 @@ or zip. CSV has a header row; JSONL has one JSON object per line. Columns / keys
 Rows that cannot be used are counted, never dropped silently: no_id, bad_timestamp, no_text,
 bad_kind, bad_visibility, malformed_row (a CSV row with the wrong number of fields). A JSONL line
 that is not a JSON object refuses the whole file. docs/generic-input.md has examples.
-
-This module also holds the small readers the CSV and JSON platform parsers share (timestamps,
-JSON, CSV, derived ids, file coverage): every such export is reduced to this same shape.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from transforms.archive import ArchiveError, ExportFiles
+from transforms.platforms.common import (
+    Outcome,
+    count_unknown_keys,
+    csv_records,
+    parse_timestamp,
+    read_csv,
+    record_files,
+    tally,
+)
 from transforms.records import KINDS, VISIBILITIES, AccountInfo, Coverage, PostRecord
 
 CSV_NAME = "socialaudit-posts.csv"
@@ -40,105 +42,6 @@ REQUIRED_KEYS = ("id", "created_at", "text")
 KNOWN_KEYS = frozenset(
     {*REQUIRED_KEYS, "kind", "visibility", "url", "in_reply_to", "platform_name"}
 )
-
-Outcome = tuple[PostRecord | None, str]  # a post, or None and the reason the record is not one
-
-
-# -- readers shared by the platform parsers ---------------------------------------------------
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from ISO-8601 or 'YYYY-MM-DD HH:MM:SS[ UTC]'; zone-less means UTC."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.upper().endswith(" UTC"):
-        text = text[:-4]
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def stable_id(*parts: str) -> str:
-    """A short id that stays the same across re-imports, for items the export gives no id."""
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-    return digest[:20]
-
-
-def load_json(files: ExportFiles, name: str) -> Any:
-    """A whole JSON member; invalid JSON raises ArchiveError naming the file."""
-    try:
-        return json.loads(files.read_text(name))
-    except json.JSONDecodeError as error:
-        raise ArchiveError(
-            f"{files.path.name}: {name} is not valid JSON (line {error.lineno}: {error.msg})"
-        ) from None
-
-
-def read_csv(files: ExportFiles, name: str) -> list[list[str]]:
-    """Every row of a CSV member, header first (blank lines dropped)."""
-    return split_csv(files.read_text(name), f"{files.path.name}: {name}")
-
-
-def split_csv(text: str, where: str, **fmtparams: Any) -> list[list[str]]:
-    """Rows of CSV text in the given dialect; `where` names the file in the error."""
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), **fmtparams))
-    except csv.Error as error:
-        raise ArchiveError(f"{where} is not valid CSV ({error})") from None
-    return [row for row in rows if row]
-
-
-def csv_header(files: ExportFiles, name: str) -> list[str]:
-    """The column names of a CSV member, reading only its first line (cheap for detection)."""
-    with files.open(name) as stream:
-        first_line = stream.readline(64 * 1024)
-    try:
-        line = first_line.decode("utf-8-sig")
-        return [column.strip() for column in next(csv.reader([line]), [])]
-    except (UnicodeDecodeError, csv.Error):
-        return []  # not a header of ours; detection moves on
-
-
-def csv_records(rows: list[list[str]]) -> Iterator[dict[str, str] | None]:
-    """Each data row keyed by the header, or None for a row whose width does not match it."""
-    header = [column.strip() for column in rows[0]] if rows else []
-    for row in rows[1:]:
-        yield dict(zip(header, row, strict=True)) if len(row) == len(header) else None
-
-
-def count_unknown_keys(
-    coverage: Coverage, where: str, keys: Iterable[str], known: frozenset[str]
-) -> None:
-    """Count keys the parser does not know, so format drift shows up in the coverage report."""
-    for key in keys:
-        if key not in known:
-            coverage.unknown_keys[f"{where}:{key}"] += 1
-
-
-def tally(coverage: Coverage, outcomes: Iterable[Outcome]) -> Iterator[PostRecord]:
-    """Yield the posts; count every record read and why each other one was skipped, so that
-    posts yielded + records skipped == records read."""
-    for post, reason in outcomes:
-        coverage.records_read += 1
-        if post is None:
-            coverage.skip(reason)
-        else:
-            yield post
-
-
-def record_files(coverage: Coverage, files: ExportFiles, recognised: Iterable[str]) -> None:
-    """Note which members the parser reads; every other member is reported as ignored."""
-    read = set(recognised)
-    coverage.files_recognised.extend(sorted(read))
-    coverage.files_ignored.extend(name for name in files.names() if name not in read)
-
-
-# -- the generic format -------------------------------------------------------------------------
 
 
 class Parser:

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from transforms.archive import ExportFiles
 from transforms.platforms import instagram_legacy as legacy
-from transforms.platforms.generic import count_unknown_keys
+from transforms.platforms.common import count_unknown_keys
 from transforms.platforms.meta_text import (
     Outcome,
     content_files,

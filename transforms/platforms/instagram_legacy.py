@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from transforms.platforms.generic import count_unknown_keys, parse_timestamp
+from transforms.platforms.common import count_unknown_keys, parse_timestamp
 from transforms.platforms.meta_text import Outcome, record_or_skip
 from transforms.records import Coverage
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 from transforms.archive import ExportFiles
-from transforms.platforms.generic import (
+from transforms.platforms.common import (
     Outcome,
     count_unknown_keys,
     csv_header,

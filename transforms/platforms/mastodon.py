@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from transforms.archive import ArchiveError, ExportFiles
-from transforms.platforms.generic import (
+from transforms.platforms.common import (
     Outcome,
     count_unknown_keys,
     load_json,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from transforms.archive import ArchiveError, ExportFiles, Member
-from transforms.platforms.generic import load_json, stable_id
+from transforms.platforms.common import load_json, stable_id
 from transforms.records import Coverage, PostRecord
 
 Outcome = PostRecord | str  # a record, or the reason it was skipped

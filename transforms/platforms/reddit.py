@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from transforms.archive import ArchiveError, ExportFiles
-from transforms.platforms.generic import (
+from transforms.platforms.common import (
     Outcome,
     count_unknown_keys,
     csv_header,

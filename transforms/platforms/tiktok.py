@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from transforms.archive import ArchiveError, ExportFiles
-from transforms.platforms.generic import (
+from transforms.platforms.common import (
     Outcome,
     count_unknown_keys,
     load_json,
