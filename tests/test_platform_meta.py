@@ -160,6 +160,31 @@ def test_same_item_in_two_files_gets_one_id(tmp_path):
     assert records[0].post_id == records[1].post_id
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        (1700000000000, None),
+        (1700000000.0, None),
+        ("1700000000", "bad_timestamp"),
+        (0, "bad_timestamp"),
+    ],
+)
+def test_meta_times_in_milliseconds_read_as_the_same_instant(timestamp, reason, tmp_path):
+    """Seconds are what Meta writes; milliseconds give the same time and id, text does not."""
+    entries = [
+        {"timestamp": 1700000000, "data": [{"post": "on shift"}]},
+        {"timestamp": timestamp, "data": [{"post": "on shift"}]},
+    ]
+    (tmp_path / "your_posts_1.json").write_text(json.dumps(entries))
+    coverage = Coverage()
+    with ExportFiles(tmp_path) as files:
+        records = list(facebook.Parser().parse(files, "json-2019", coverage))
+    expected = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert [r.created_at for r in records] == [expected] * (1 if reason else 2)
+    assert len({r.post_id for r in records}) == 1
+    assert dict(coverage.skipped) == ({reason: 1} if reason else {})
+
+
 def test_derived_id_is_stable_and_changes_with_the_text():
     moment = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     assert derived_post_id(moment, "on shift") == derived_post_id(moment, "on shift")

@@ -383,8 +383,21 @@ def test_generic_csv_without_required_column_is_refused(tmp_path: Path) -> None:
         ("2024-12-05T10:39:15Z", datetime(2024, 12, 5, 10, 39, 15, tzinfo=UTC)),
         ("2024-03-04T15:45:00+01:00", datetime(2024, 3, 4, 14, 45, tzinfo=UTC)),
         ("2026-07-02T19:27:46.989Z", datetime(2026, 7, 2, 19, 27, 46, 989000, tzinfo=UTC)),
+        ("2024-03-01T09:00:00.123456789Z", datetime(2024, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)),
+        ("20240301", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("Wed Oct 10 20:19:24 +0000 2018", datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)),
+        (1709283600, datetime(2024, 3, 1, 9, tzinfo=UTC)),  # unix seconds
+        ("1709283600", datetime(2024, 3, 1, 9, tzinfo=UTC)),
+        (1709283600123, datetime(2024, 3, 1, 9, 0, 0, 123000, tzinfo=UTC)),  # milliseconds
+        ("1709283600123", datetime(2024, 3, 1, 9, 0, 0, 123000, tzinfo=UTC)),
+        ("1709283600.5", datetime(2024, 3, 1, 9, 0, 0, 500000, tzinfo=UTC)),
         ("2024-02-30 10:00:00", None),
         ("13/02/2024", None),
+        ("2024", None),  # a year, not 33 minutes past 1970
+        (5, None),
+        (True, None),
+        (float("nan"), None),
+        ("9" * 30, None),
         (None, None),
     ],
 )

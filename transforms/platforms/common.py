@@ -8,30 +8,52 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from transforms.archive import ArchiveError, ExportFiles
+from transforms.platforms.twitter import parse_created_at
 from transforms.records import Coverage, PostRecord
 
 Outcome = tuple[PostRecord | None, str]  # a post, or None and the reason the record is not one
 
+_EPOCH_SECONDS_FROM = 1e8  # 1973-03-03
+_EPOCH_MILLISECONDS_FROM = 1e11
+_EPOCH_TEXT = re.compile(r"\d{9,}(\.\d+)?")  # fewer digits may be an ISO basic date (20240301)
+
 
 def parse_timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from ISO-8601 or 'YYYY-MM-DD HH:MM:SS[ UTC]'; zone-less means UTC."""
+    """An aware UTC datetime from any timestamp form the exports use: ISO-8601 (zone-less means
+    UTC), 'YYYY-MM-DD HH:MM:SS UTC', X's 'Wed Oct 10 20:19:24 +0000 2018', or unix seconds or
+    milliseconds as a number or as digits. None for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return utc_from_epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if _EPOCH_TEXT.fullmatch(text):
+        return utc_from_epoch(float(text))
     if text.upper().endswith(" UTC"):
         text = text[:-4]
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        return None
+        return parse_created_at(text)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def utc_from_epoch(value: float) -> datetime | None:
+    """Unix seconds, or milliseconds when the number is too large to be seconds (1e11 seconds is
+    the year 5138, 1e11 milliseconds 1973). Numbers before 1973 are refused rather than read as
+    1970 dates: no export holds them, and a stray small number is not a time."""
+    if not _EPOCH_SECONDS_FROM <= value < _EPOCH_MILLISECONDS_FROM * 1000:  # also refuses NaN
+        return None
+    seconds = value / 1000 if value >= _EPOCH_MILLISECONDS_FROM else value
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def stable_id(*parts: str) -> str:

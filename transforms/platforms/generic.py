@@ -4,7 +4,8 @@ Put a file named `socialaudit-posts.csv` or `socialaudit-posts.jsonl` (or both) 
 or zip. CSV has a header row; JSONL has one JSON object per line. Columns / keys:
 
     id            required  unique within the file
-    created_at    required  ISO-8601, e.g. 2024-03-01T09:30:00Z (no offset means UTC)
+    created_at    required  ISO-8601, e.g. 2024-03-01T09:30:00Z (no offset means UTC); unix
+                            seconds or milliseconds are read too
     text          required  what the person wrote, as plain text
     kind          optional  post | reply | quote | comment (default: reply when in_reply_to is
                             set, else post)

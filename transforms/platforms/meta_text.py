@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from transforms.archive import ArchiveError, ExportFiles, Member
-from transforms.platforms.common import load_json, stable_id
+from transforms.platforms.common import load_json, stable_id, utc_from_epoch
 from transforms.records import Coverage, PostRecord
 
 Outcome = PostRecord | str  # a record, or the reason it was skipped
@@ -82,13 +82,11 @@ def refuse_html_export(files: ExportFiles, html_marker: re.Pattern[str], platfor
 
 
 def utc_from_unix(value: object) -> datetime | None:
-    """Meta timestamps are unix seconds; anything else (missing, text, zero, absurd) is None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    """Meta timestamps are unix seconds (milliseconds are read too); anything else (missing,
+    text, zero, absurd) is None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        return datetime.fromtimestamp(value, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return utc_from_epoch(value)
 
 
 def derived_post_id(created_at: datetime, text: str) -> str:
