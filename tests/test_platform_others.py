@@ -349,6 +349,32 @@ def test_reddit_non_utf8_csv_is_refused_naming_the_file(tmp_path: Path) -> None:
         parse_all(reddit.Parser(), ExportFiles(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "text"),
+    [
+        (
+            "id,permalink,date,ip,subreddit,gildings,title,url,selftext",
+            'x1,/r/NHS/comments/x1/t/,2024-01-05 07:01:00 UTC,,NHS,0,Rota,,"Line one\nline two"',
+            "Rota\n\nLine one\nline two",
+        ),
+        (  # a request that returned only link posts: no body column at all
+            "id,permalink,date,subreddit,title,url",
+            "x1,/r/NHS/comments/x1/t/,2024-01-05 07:01:00 UTC,NHS,Rota,https://example.org/r",
+            "Rota",
+        ),
+    ],
+)
+def test_reddit_posts_with_body_column_variants(
+    header: str, row: str, text: str, tmp_path: Path
+) -> None:
+    (tmp_path / "posts.csv").write_text(f"\ufeff{header}\n{row}\n", encoding="utf-8")
+    items, coverage = parse_all(reddit.Parser(), ExportFiles(tmp_path))
+    assert [(item.post_id, item.kind, item.text, item.url) for item in items] == [
+        ("t3_x1", "post", text, "https://www.reddit.com/r/NHS/comments/x1/t/")
+    ]
+    assert coverage.records_read == 1 and not coverage.unknown_keys
+
+
 def test_tiktok_invalid_json_is_refused_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "user_data_tiktok.json").write_text('{"Profile": {', encoding="utf-8")
     with pytest.raises(ArchiveError, match="user_data_tiktok.json is not valid JSON"):

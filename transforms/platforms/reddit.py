@@ -1,7 +1,9 @@
 """Reddit data request (reddit.com/settings/data-request): a flat zip of CSVs, of which posts.csv
 and comments.csv hold what the person wrote and statistics.csv names the account.
 
-- A post's text is its title, a blank line and its body (link posts have no body).
+- A post's text is its title, a blank line and its body (link posts have no body). The body
+  column is `body`; some exports name it `selftext` (the API's name) or, with only link posts,
+  leave it out.
 - Ids are Reddit "fullnames" (t3_… posts, t1_… comments), the form the `parent` column uses, so a
   reply to one's own item points at its post_id. A top-level comment answers the post in `link`.
 - Dates are 'YYYY-MM-DD HH:MM:SS UTC'. The `ip` column is never read.
@@ -29,12 +31,13 @@ from transforms.records import AccountInfo, Coverage, PostRecord
 POSTS = "posts.csv"
 COMMENTS = "comments.csv"
 STATISTICS = "statistics.csv"
+BODY_COLUMNS = ("body", "selftext")
 REQUIRED = {
-    POSTS: frozenset({"id", "permalink", "date", "subreddit", "title", "body"}),
+    POSTS: frozenset({"id", "permalink", "date", "subreddit", "title"}),
     COMMENTS: frozenset({"id", "permalink", "date", "subreddit", "body"}),
 }
 KNOWN = {
-    POSTS: REQUIRED[POSTS] | {"ip", "gildings", "url"},
+    POSTS: REQUIRED[POSTS] | {"ip", "gildings", "url", *BODY_COLUMNS},
     COMMENTS: REQUIRED[COMMENTS]
     | {"ip", "gildings", "gildings_silver", "gildings_supergold", "link", "parent", "media"},
 }
@@ -92,7 +95,7 @@ def _outcomes(
 
 
 def _to_post(record: Mapping[str, str], table: str) -> Outcome:
-    body = record.get("body", "").strip()
+    body = next((record[c].strip() for c in BODY_COLUMNS if record.get(c, "").strip()), "")
     if body in REMOVED_BODIES:
         if table == COMMENTS:
             return None, "deleted"
