@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.x_export import tweet, write_x_export
 from transforms.archive import ArchiveError, ExportFiles
 from transforms.platforms.twitter import Parser, parse_created_at, strip_js_wrapper
 from transforms.records import Coverage, PostRecord
@@ -159,6 +161,23 @@ def test_audience_follows_the_file(x2022: dict[str, PostRecord]) -> None:
     assert x2022["1764240601248763904"].visibility == "public"  # community-tweet.js
     assert x2022["1810030854009851904"].visibility == "followers"  # twitter-circle-tweet.js
     assert x2022["1612716424164347904"].visibility == "public"  # tweets.js
+
+
+def test_null_full_text_falls_back_to_text_and_deleted_notes_are_counted(tmp_path: Path) -> None:
+    when = datetime(2024, 5, 1, 9, 30)
+    with_text = tweet("12", "", when, full_text=None)
+    with_text["tweet"]["text"] = "Clinic runs late &amp; busy"
+    tweets = [tweet("11", "", when), with_text, tweet("13", "", when, full_text=["a", "list"])]
+    export = write_x_export(tmp_path / "x", "alexdoe", tweets)
+    note = {"noteTweet": {"noteTweetId": "99", "createdAt": "2024-04-01T10:00:00.000Z"}}
+    (export / "data" / "deleted-note-tweet.js").write_text(
+        "window.YTD.deleted_note_tweet.part0 = " + json.dumps([note])
+    )
+    _, _, coverage, records = read_export(export)
+    assert [(r.post_id, r.text) for r in records] == [("12", "Clinic runs late & busy")]
+    assert dict(coverage.skipped) == {"missing_text": 2, "deleted_by_user": 1}
+    assert coverage.records_read == 4
+    assert "data/deleted-note-tweet.js" in coverage.files_recognised
 
 
 def test_created_at_is_parsed_without_the_process_locale() -> None:

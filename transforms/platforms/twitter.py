@@ -326,8 +326,9 @@ def _read_long_posts(files: ExportFiles) -> tuple[_LongPosts, list[str]]:
 
 
 def _count_deleted(files: ExportFiles, coverage: Coverage) -> list[str]:
-    """Tweets the person deleted before exporting are read and counted, never stored."""
-    members = _ytd_files(files, "deleted-tweets")
+    """Tweets and long posts the person deleted before exporting are read and counted, never
+    stored."""
+    members = _ytd_files(files, "deleted-tweets") + _ytd_files(files, "deleted-note-tweet")
     for member in members:
         if deleted := sum(1 for _ in _read_items(files, member.name)):
             coverage.records_read += deleted
@@ -385,7 +386,7 @@ class _TweetConverter:
         post_id = _text(tweet.get("id_str")) or _text(tweet.get("id"))
         if not post_id:
             raise _Skip("missing_id")
-        raw_text = tweet.get("full_text", tweet.get("text"))
+        raw_text = tweet.get("full_text") or tweet.get("text")  # null or absent in some items
         if not isinstance(raw_text, str) or not raw_text.strip():
             raise _Skip("missing_text")
         if raw_text.startswith("RT @") or "retweeted_status" in tweet:
