@@ -7,6 +7,8 @@ instagram_legacy.py. From 2021:
   `{"media": [...], "title": caption, "creation_timestamp": ...}`; a single-media post has no
   top-level caption or time, they are on `media[0]`;
 - reels: `reels.json` as `{"ig_reels_media": [{"media": [...]}]}`, the same post shape;
+- stories: `stories.json` as `{"ig_stories": [...]}`, read only to be counted (skipped as
+  `story`, as in the 2019 layout): a story's text is drawn on the picture, not exported;
 - own comments: `post_comments_1.json` (a bare list; `post_comments.json` wrapped in
   `comments_media_comments` before 2023) and `reels_comments.json` (`comments_reels_comments`).
   Each is `{"string_map_data": {"Comment": {"value"}, "Media Owner": {"value"}, "Time":
@@ -48,7 +50,12 @@ PLATFORM = "instagram"
 _POSTS_FILE = re.compile(r"posts_\d+\.json")
 _COMMENTS_FILE = re.compile(r"(post_comments(_\d+)?|reels_comments)\.json")
 _PROFILE_FILE = "personal_information.json"
-_ENTRY_LISTS = ("ig_reels_media", "comments_media_comments", "comments_reels_comments")
+_ENTRY_LISTS = (
+    "ig_reels_media",
+    "comments_media_comments",
+    "comments_reels_comments",
+    "ig_stories",
+)
 _HTML_MARKER = re.compile(r"(posts_\d+|post_comments(_\d+)?|personal_information)\.html")
 # The username and name labels in the languages Instagram exports in most; compared lower-case.
 _USERNAME_LABELS = frozenset(
@@ -157,7 +164,7 @@ def caption_and_time(post: dict[str, object], coverage: Coverage) -> tuple[str, 
 
 def _is_ours(basename: str) -> bool:
     return (
-        basename in ("reels.json", _PROFILE_FILE)
+        basename in ("reels.json", "stories.json", _PROFILE_FILE)
         or basename in legacy.FILES
         or _POSTS_FILE.fullmatch(basename) is not None
         or _COMMENTS_FILE.fullmatch(basename) is not None
@@ -216,4 +223,12 @@ def _field_value(field: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-_READERS = {"media.json": legacy.media_outcome, "comments.json": legacy.comment_outcome}
+def _story_outcome(entry: object, coverage: Coverage) -> Outcome:
+    return "story"
+
+
+_READERS = {
+    "media.json": legacy.media_outcome,
+    "comments.json": legacy.comment_outcome,
+    "stories.json": _story_outcome,
+}
