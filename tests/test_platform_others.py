@@ -329,6 +329,27 @@ def test_mastodon_invalid_outbox_is_refused_naming_the_file(tmp_path: Path) -> N
         parse_all(mastodon.Parser(), ExportFiles(tmp_path))
 
 
+def test_mastodon_reads_content_map_when_content_is_absent(tmp_path: Path) -> None:
+    note = {
+        "id": "https://h.example/users/me/statuses/1",
+        "type": "Note",
+        "published": "2024-12-05T10:39:15Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "summary": "CW: shift",
+        "content": None,
+        "contentMap": {
+            "en": '<p>Long night<br>but <a href="https://h.example/tags/nhs">#<span>nhs</span></a></p>'
+        },
+    }
+    activity = {"type": "Create", "actor": "https://h.example/users/me", "object": note}
+    outbox = {"type": "OrderedCollection", "orderedItems": [activity]}
+    (tmp_path / "outbox.json").write_text(json.dumps(outbox), encoding="utf-8")
+    items, _ = parse_all(mastodon.Parser(), ExportFiles(tmp_path))
+    assert [(item.text, item.visibility) for item in items] == [
+        ("CW: shift\n\nLong night\nbut #nhs", "public")
+    ]
+
+
 def test_html_to_text_keeps_visible_text_and_line_structure() -> None:
     html = (
         '<p>Hi <a href="https://x.example/@a" class="u-url mention">@<span>a</span></a> &amp;'

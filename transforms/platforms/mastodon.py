@@ -3,7 +3,8 @@ every status as ActivityStreams, actor.json the account.
 
 - `Create` of a Note (or a poll, `Question`) is authored; `Announce` is a boost and is skipped.
 - Text is HTML: paragraphs and <br> become line breaks, links keep their visible text, entities
-  are decoded. A content warning (`summary`) and poll options are authored text too and are kept.
+  are decoded (from `contentMap` when `content` is absent). A content warning (`summary`) and
+  poll options are authored text too and are kept.
 - Audience comes from the addressing, as Mastodon writes it: the public collection in `to` is
   public, in `cc` unlisted, the account's followers collection in `to` followers-only, other
   addressees only a direct message (no addressing at all: unknown). Direct messages are skipped
@@ -181,8 +182,18 @@ def _note_text(note: Mapping[str, Any]) -> str:
     options = note.get("oneOf") or note.get("anyOf") or []
     names = [option.get("name") for option in options if isinstance(option, dict)]
     poll = "\n".join(name.strip() for name in names if isinstance(name, str))
-    parts = [note.get("summary"), html_to_text(note.get("content") or ""), poll]
+    parts = [note.get("summary"), html_to_text(_content(note)), poll]
     return "\n\n".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+
+
+def _content(note: Mapping[str, Any]) -> str:
+    """The body HTML; an object carrying only the per-language `contentMap` gives its first."""
+    content = note.get("content")
+    if isinstance(content, str) and content.strip():
+        return content
+    by_language = note.get("contentMap")
+    texts = by_language.values() if isinstance(by_language, dict) else []
+    return next((text for text in texts if isinstance(text, str) and text.strip()), "")
 
 
 def _total(collection: object) -> int | None:
