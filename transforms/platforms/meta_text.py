@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from transforms.archive import ArchiveError, ExportFiles, Member
-from transforms.platforms.common import load_json, stable_id, utc_from_epoch
+from transforms.platforms.common import load_json, stable_id, tally, utc_from_epoch
 from transforms.records import Coverage, PostRecord
 
 Outcome = PostRecord | str  # a record, or the reason it was skipped
@@ -116,9 +116,5 @@ def record_or_skip(platform: str, kind: str, text: str, timestamp: object) -> Ou
 
 def counted(outcomes: Iterable[Outcome], coverage: Coverage) -> Iterator[PostRecord]:
     """Count every outcome as read; yield the records and count the skip reasons."""
-    for outcome in outcomes:
-        coverage.records_read += 1
-        if isinstance(outcome, str):
-            coverage.skip(outcome)
-        else:
-            yield outcome
+    pairs = ((None, o) if isinstance(o, str) else (o, "") for o in outcomes)
+    return tally(coverage, pairs)
