@@ -81,7 +81,7 @@ class ConductMatcher:
         self.validators: dict[str, str] = {}  # label -> validator name
         self._make_doc = nlp.make_doc
         self._triggers: TriggerIndex | None = None  # built once every pattern is added
-        self._token_labels: set[str] = set()
+        self.token_labels: frozenset[str] = frozenset()
 
     def add(self, label: str, pattern: Pattern, where: str) -> None:
         try:
@@ -89,7 +89,7 @@ class ConductMatcher:
                 self.phrases.add(label, [self._make_doc(str(p)) for p in pattern.value])
             elif pattern.kind == "tokens":
                 self.tokens.add(label, [pattern.value])
-                self._token_labels.add(label)
+                self.token_labels |= {label}
             elif pattern.kind == "regex":
                 self.regexes.append((label, re.compile(pattern.value)))
                 self._triggers = None
@@ -108,17 +108,14 @@ class ConductMatcher:
         doc.user_data[SPAN_KEY] = hits
         return doc
 
-    @property
-    def token_labels(self) -> frozenset[str]:
-        return frozenset(self._token_labels)
-
     def regex_candidates(self, text: str) -> dict[str, list[int]]:
         """The regexes that may match the text (the cheap first pass), by label."""
         if self._triggers is None:
             self._triggers = TriggerIndex([regex for _, regex in self.regexes])
-        by_label: dict[str, list[int]] = defaultdict(list)
+        by_label: dict[str, list[int]] = {}
+        regexes = self.regexes
         for index in self._triggers.candidates(text):
-            by_label[self.regexes[index][0]].append(index)
+            by_label.setdefault(regexes[index][0], []).append(index)
         return by_label
 
     def regex_hits(self, doc: Doc, text: str, indexes: list[int]) -> list[Span]:
@@ -158,6 +155,8 @@ class Hits:
         self._sentence_of: list[int] | None = None  # token index -> sentence number, on demand
 
     def get(self, label: str, default: Sequence[Span] = ()) -> list[Span]:
+        if label not in self.possible:
+            return list(default)
         spans = self._spans.get(label)
         if spans is None:
             doc, valid = self.doc, self._matcher.valid
@@ -395,7 +394,9 @@ class _Condition:
     def holds(self, hits: Hits) -> bool:
         """Decided on the cheapest labels first: those already found, then those with the
         fewest regexes left to run."""
-        order = sorted(range(len(self.labels)), key=lambda i: hits.cost(self.labels[i]))
+        possible = hits.possible
+        present = [i for i, label in enumerate(self.labels) if label in possible]
+        order = sorted(present, key=lambda i: hits.cost(self.labels[i]))
         total = 0.0
         for i in order:
             if hits.get(self.labels[i]):
@@ -413,11 +414,8 @@ class _Condition:
         return total >= self.at_least
 
     def cost(self, hits: Hits) -> int:
-        return (
-            min(hits.cost(label) for label in self.labels)
-            if self.weights is None
-            else sum(hits.cost(label) for label in self.labels)
-        )
+        costs = [hits.cost(label) for label in self.labels if label in hits.possible]
+        return min(costs, default=0) if self.weights is None else sum(costs)
 
 
 def _gate(rule: Rule) -> tuple[_Condition, ...]:
