@@ -35,6 +35,9 @@ from transforms.scoring.validators import VALIDATORS
 SPAN_KEY = "socialaudit"
 SENTENCIZER = Sentencizer()  # rule-based punctuation splitter: no model, nothing downloaded
 EXCERPT_CONTEXT = 60
+# Texts in a call from which the first pass pays for its index (built once, in about a second):
+# below, as for `check` on one post, every regex runs instead (about 0.3 ms a post).
+FIRST_PASS_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,17 @@ class ConductMatcher:
         doc.user_data[SPAN_KEY] = hits
         return doc
 
-    def regex_candidates(self, text: str) -> dict[str, list[int]]:
-        """The regexes that may match the text (the cheap first pass), by label."""
+    def regex_candidates(self, text: str, first_pass: bool = True) -> dict[str, list[int]]:
+        """The regexes that may match the text (the cheap first pass), by label; without the
+        first pass (whose index takes about a second to build), every regex."""
+        if not first_pass:
+            by_label: dict[str, list[int]] = {}
+            for index, (label, _) in enumerate(self.regexes):
+                by_label.setdefault(label, []).append(index)
+            return by_label
         if self._triggers is None:
             self._triggers = TriggerIndex([regex for _, regex in self.regexes])
-        by_label: dict[str, list[int]] = {}
+        by_label = {}
         regexes = self.regexes
         for index in self._triggers.candidates(text):
             by_label.setdefault(regexes[index][0], []).append(index)
@@ -129,6 +138,10 @@ class ConductMatcher:
                     hits.append(span)
         return hits
 
+    @property
+    def has_first_pass(self) -> bool:
+        return self._triggers is not None
+
     def valid(self, span: Span) -> bool:
         name = self.validators.get(span.label_)
         return name is None or VALIDATORS[name](span.text)
@@ -144,13 +157,15 @@ class Hits:
     a label's regexes run the first time the label is asked for, and only those the first pass
     left as possible. Rules ask only for what they need, so most regexes never run."""
 
-    def __init__(self, doc: Doc, text: str, matcher: ConductMatcher) -> None:
+    def __init__(
+        self, doc: Doc, text: str, matcher: ConductMatcher, first_pass: bool = True
+    ) -> None:
         self.doc = doc
         self.text = text  # the doc's own text, which spaCy rebuilds from the tokens each time
         self._matcher = matcher
         self._offsets: dict[str, list[tuple[int, int]]] = doc.user_data.pop(SPAN_KEY)
         self._spans: dict[str, list[Span]] = {}  # a label's valid hits, once asked for
-        self._pending = matcher.regex_candidates(text)
+        self._pending = matcher.regex_candidates(text, first_pass)
         self.possible = frozenset(self._offsets) | frozenset(self._pending) | matcher.token_labels
         self._sentence_of: list[int] | None = None  # token index -> sentence number, on demand
 
@@ -240,8 +255,9 @@ class Scorer:
         dates = dates or [None] * len(texts)
         profiles = profiles or [None] * len(texts)
         docs = self.nlp.pipe(texts, batch_size=batch_size)
+        first_pass = self.matcher.has_first_pass or len(texts) >= FIRST_PASS_FROM
         for batch in _batched(zip(texts, docs, dates, profiles, strict=True), batch_size):
-            hits = [Hits(doc, text, self.matcher) for text, doc, _, _ in batch]
+            hits = [Hits(doc, text, self.matcher, first_pass) for text, doc, _, _ in batch]
             may_fire = [list(self._rules_that_may_fire(doc_hits)) for doc_hits in hits]
             probabilities = self._model_probabilities(hits, may_fire)
             for doc_hits, rules, (_, _, when, profile), probs in zip(

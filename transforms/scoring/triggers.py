@@ -203,18 +203,29 @@ def _factors(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
     constants = sre_constants
     found = []
     for position, (op, value) in enumerate(items):
+        if (
+            op in _NO_START
+            or (op in _REPEATS and value[0] == 0)
+            or position
+            and (op is constants.LITERAL and items[position - 1][0] is constants.LITERAL)
+        ):
+            continue  # zero width, optional, or inside a literal run: the next start is as good
         texts = {text for text, _ in _sequence_starts(items[position:])}
         if texts and "" not in texts:
             found.append(frozenset(texts))
         if op is constants.SUBPATTERN:
             found += _factors(list(value[-1]))
-        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and value[0] >= 1:
+        elif op in _REPEATS and value[0] >= 1:
             found += _factors(list(value[2]))
         elif op is constants.BRANCH:
             branches = [_most_selective(_factors(list(branch))) for branch in value[1]]
             if all(branches) and sum(map(len, branches)) <= _MAX_ALTERNATIVES:  # type: ignore[arg-type]
                 found.append(frozenset().union(*branches))  # type: ignore[arg-type]
     return found
+
+
+_NO_START = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT, sre_constants.ANY)
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 
 
 def _most_selective(factors: list[frozenset[str]]) -> frozenset[str] | None:
@@ -234,6 +245,7 @@ def _char_kind(char: str) -> str:
 
 _CHAR_WEIGHT = {"space": 0.5, "word": 1.0, "other": 2.0}
 _ANCHOR_WEIGHT = 1.0  # a prefix must also begin a word: about one more letter's worth
+_SELECTIVE_ENOUGH = 5.0  # prefixes this selective are used without looking for better literals
 
 
 # -- the index -------------------------------------------------------------------------------
@@ -252,7 +264,9 @@ class TriggerIndex:
         at_words: dict[str, list[int]] = defaultdict(list)
         anywhere: dict[str, list[int]] = defaultdict(list)
         for index, pattern in enumerate(patterns):
-            prefixes, literals = trigger_prefixes(pattern), required_literals(pattern)
+            prefixes = trigger_prefixes(pattern)
+            selective = prefixes and _selectivity(prefixes, True)[0] >= _SELECTIVE_ENOUGH
+            literals = None if selective else required_literals(pattern)  # costs some time
             if prefixes and (
                 not literals or _selectivity(prefixes, True) >= _selectivity(literals)
             ):
