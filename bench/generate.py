@@ -129,15 +129,18 @@ def write_x_archive(
     handle: str = "bench_user",
     first_id: int = FIRST_TWEET_ID,
     history: int | None = None,
+    per_part: int = TWEETS_PER_PART,
 ) -> Path:
     """An X archive zip with about `posts` authored tweets (plus the retweets, earlier edit
     versions and deletions X also writes), `history` of them (default all) spread over nine
     years from 2016. A newer export of the same account is the same call with more posts and the
-    same history: its first `history` tweets are the earlier export's, the rest are new."""
+    same history: its first `history` tweets are the earlier export's, the rest are new.
+    `per_part` tweets go in each tweets file (X splits a large archive into parts; a larger
+    value makes one big tweets.js)."""
     rng = random.Random(seed)
     gap = HISTORY.total_seconds() / max(history or posts, 1)
     texts = post_texts(rng)
-    parts = max(1, -(-posts // TWEETS_PER_PART))
+    parts = max(1, -(-posts // per_part))
     path.parent.mkdir(parents=True, exist_ok=True)
     notes: list[dict[str, Any]] = []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -146,7 +149,7 @@ def write_x_archive(
         tweet_id, moment = first_id, START
         for part in range(parts):
             name = "data/tweets.js" if part == 0 else f"data/tweets-part{part}.js"
-            count = min(TWEETS_PER_PART, posts - part * TWEETS_PER_PART)
+            count = min(per_part, posts - part * per_part)
             with archive.open(_member(name), "w", force_zip64=True) as member:
                 member.write(f"window.YTD.tweets.part{part} = [".encode())
                 for index in range(count):

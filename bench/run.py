@@ -1,10 +1,12 @@
 """The benchmarks: every figure beside its floor, measured in the same run, printed as JSON.
 
-    make bench                                   # sizes 10k,100k,1M
+    make bench                                   # sizes 10k,100k,1M,1GB
     .venv/bin/python -m bench.run --sizes 10k,100k --presidio-python PATH
 
 * ingest: X archives of each size into a new store (posts/s, peak memory), beside DuckDB's
-  read_json of the same tweets into a table; and one Facebook export (mojibake repaired);
+  read_json of the same tweets into a table; a size in GB is one tweets.js of about that many
+  bytes (X splits its archives into parts of 200,000 tweets; this is the unsplit worst case);
+  and one Facebook export (mojibake repaired);
 * scoring: the full rulebook over generated posts, one process (posts/s per core), beside
   spaCy's bare tokenizer over the same texts;
 * confidentiality: the rulebook's confidentiality rules beside Microsoft Presidio's analyzer
@@ -43,12 +45,17 @@ from bench import generate
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SOCIALAUDIT = str(Path(PYTHON).parent / "socialaudit")
+GENERATED_TWEET_BYTES = (
+    1_040  # tweets.js bytes per generated post (its retweets and edits included)
+)
 CHECK_TEXT = "Lovely shift today, 84yo gent in bed 4 from Thornby kept us all laughing"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10k,100k,1M", help="X archive sizes to ingest")
+    parser.add_argument(
+        "--sizes", default="10k,100k,1M,1GB", help="X archive sizes (posts, or GB of one tweets.js)"
+    )
     parser.add_argument("--texts", type=int, default=20_000, help="posts to score")
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--posts-per-person", type=int, default=2_000)
@@ -70,7 +77,7 @@ def main() -> None:
         os.environ["SOCIALAUDIT_RULES"] = str(work / "rules")
         if "ingest" not in skip:
             sizes = [_size(size) for size in args.sizes.split(",")]
-            report["ingest_x"] = [_ingest_x(cache, work, size) for size in sizes]
+            report["ingest_x"] = [_ingest_x(cache, work, *size) for size in sizes]
             report["ingest_facebook"] = _ingest_facebook(cache, work, 10_000)
         texts = _texts(cache, args.texts)
         if "scoring" not in skip:
@@ -87,16 +94,22 @@ def main() -> None:
 # -- ingest -----------------------------------------------------------------------------------
 
 
-def _ingest_x(cache: Path, work: Path, posts: int) -> dict[str, Any]:
-    archive = _cached(cache / f"x-{posts}.zip", lambda p: generate.write_x_archive(p, posts, 1))
-    _progress(f"ingest {posts} posts")
-    ingest = _child("ingest", archive=str(archive), db_path=str(work / f"x-{posts}.duckdb"))
+def _ingest_x(cache: Path, work: Path, posts: int, one_file: bool) -> dict[str, Any]:
+    name = f"x-{posts}-one-file" if one_file else f"x-{posts}"
+    per_part = posts if one_file else generate.TWEETS_PER_PART
+    archive = _cached(
+        cache / f"{name}.zip", lambda p: generate.write_x_archive(p, posts, 1, per_part=per_part)
+    )
+    with zipfile.ZipFile(archive) as zipped:
+        tweets_bytes = zipped.getinfo("data/tweets.js").file_size
+    _progress(f"ingest {posts} posts ({tweets_bytes / 1e6:.0f} MB in tweets.js)")
+    ingest = _child("ingest", archive=str(archive), db_path=str(work / f"{name}.duckdb"))
     floor = _child(
         "read_json",
-        json_files=_stripped_tweets(archive, cache / f"x-{posts}-json"),
-        db_path=str(work / f"x-{posts}-floor.duckdb"),
+        json_files=_stripped_tweets(archive, cache / f"{name}-json"),
+        db_path=str(work / f"{name}-floor.duckdb"),
     )
-    return _beside(ingest, floor, "duckdb_read_json")
+    return _beside(ingest, floor, "duckdb_read_json") | {"tweets_js_bytes": tweets_bytes}
 
 
 def _ingest_facebook(cache: Path, work: Path, posts: int) -> dict[str, Any]:
@@ -292,10 +305,14 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _size(text: str) -> int:
-    units = {"k": 1_000, "m": 1_000_000}
+def _size(text: str) -> tuple[int, bool]:
+    """Posts, and whether in one tweets.js: "100k" is 100,000 posts in parts as X writes
+    them; "1GB" is one tweets.js of about a gigabyte."""
     text = text.strip().lower()
-    return int(float(text[:-1]) * units[text[-1]]) if text[-1] in units else int(text)
+    if text.endswith("gb"):
+        return int(float(text[:-2]) * 1e9 / GENERATED_TWEET_BYTES), True
+    units = {"k": 1_000, "m": 1_000_000}
+    return (int(float(text[:-1]) * units[text[-1]]) if text[-1] in units else int(text)), False
 
 
 def _machine() -> dict[str, Any]:

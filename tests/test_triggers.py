@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bench.generate import post_texts
 from transforms.scoring.engine import Scorer
-from transforms.scoring.triggers import TriggerIndex, trigger_prefixes
+from transforms.scoring.triggers import TriggerIndex, required_literals, trigger_prefixes
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,35 @@ def test_literal_starts_are_read_from_the_pattern(pattern: str, prefixes: set[st
 )
 def test_patterns_without_a_literal_word_start_always_run(pattern: str) -> None:
     assert trigger_prefixes(re.compile(pattern)) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literals"),
+    [
+        (r"(?<![\w@])@[A-Za-z0-9_]{2,}", {"@"}),
+        (r"\b[A-Z][a-z]+\s+(?:Road|Street)\b", {" road", " street"}),
+        (r"(?:™|®)", {"™", "®"}),
+        (r"\b\w+ (?:is|was) (?:a )?muppet", {"muppet"}),
+        (r"(?i)\b[a-z]{3,}(?:pril|olol)\b", {"pril", "olol"}),
+        (r"\d+|[a-z]+", None),
+        (r"(?a)@\w+", None),
+    ],
+)  # fmt: skip
+def test_literals_required_anywhere_are_read_from_the_pattern(
+    pattern: str, literals: set[str] | None
+) -> None:
+    assert required_literals(re.compile(pattern)) == literals
+
+
+def test_a_trigger_inside_another_is_found() -> None:
+    """The scan reports the longest trigger at each place; shorter ones there and triggers
+    that begin inside it are found too."""
+    regexes = [re.compile(p) for p in (r"\bthe\b", r"\bthere\b", r"here", r"[a-z]+@[a-z]+")]
+    index = TriggerIndex(regexes)
+    assert index.always == 0
+    assert index.candidates("over there") == [0, 1, 2]
+    assert index.candidates("x@y") == [3]
+    assert index.candidates("nothing") == []
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ import codecs
 import html
 import json
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -116,29 +117,63 @@ class Parser:
         coverage.files_ignored.extend(_ignored_labels(files, set(read)))
 
         converter = _TweetConverter(self.account(files).handle, long_posts, coverage)
-        stored: set[int | str] = (
-            set()
-        )  # a tweet in two files, or a file copied twice, is stored once
+        stored = _SeenIds()  # a tweet in two files, or a file copied twice, is stored once
         for member, visibility in sources:
             for item in _read_items(files, member.name):
                 coverage.records_read += 1
                 try:
                     record = converter.convert(item, visibility)
-                    key = _compact_id(record.post_id)
-                    if key in stored:
+                    if not stored.add(record.post_id):
                         raise _Skip("duplicate_id")
                 except _Skip as skipped:
                     coverage.skip(skipped.reason)
                     continue
-                stored.add(key)
                 yield record
 
 
-def _compact_id(post_id: str) -> int | str:
-    """Tweet ids are digits: kept as ints, a million of them take half the memory of strings
-    (an id with a leading zero stays a string, so "012" and "12" remain two ids)."""
-    canonical = post_id.isascii() and post_id.isdigit() and not post_id.startswith("0")
-    return int(post_id) if canonical else post_id
+class _SeenIds:
+    """The tweet ids seen so far, 8 bytes each where a set of ints costs about 60: numeric ids
+    live in an open-addressing hash table of 64-bit slots (0 marks a free one), doubled when half
+    full; any other id (a leading zero, too large) in a plain set, so "012" and "12" stay two."""
+
+    def __init__(self) -> None:
+        self._slots = array("q", bytes(8 * 1024))
+        self._used = 0
+        self._others: set[str] = set()
+
+    def add(self, post_id: str) -> bool:
+        """Remember the id; False when it was already there."""
+        canonical = post_id.isascii() and post_id.isdigit() and not post_id.startswith("0")
+        key = int(post_id) if canonical and len(post_id) <= 19 else 0
+        if not 0 < key < 1 << 63:
+            if post_id in self._others:
+                return False
+            self._others.add(post_id)
+            return True
+        if not self._insert(self._slots, key):
+            return False
+        self._used += 1
+        if self._used * 2 > len(self._slots):
+            grown = array("q", bytes(16 * len(self._slots)))
+            for key in self._slots:
+                if key:
+                    self._insert(grown, key)
+            self._slots = grown
+        return True
+
+    @staticmethod
+    def _insert(slots: array[int], key: int) -> bool:
+        mask = len(slots) - 1
+        at = (key * _SPREAD >> 32) & mask  # ids share their low bits: spread them over the slots
+        while found := slots[at]:
+            if found == key:
+                return False
+            at = (at + 1) & mask
+        slots[at] = key
+        return True
+
+
+_SPREAD = 0x9E3779B97F4A7C15  # 2^64 divided by the golden ratio: multiplicative hashing
 
 
 # -- reading the archive's JavaScript files ------------------------------------------------------

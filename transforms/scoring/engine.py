@@ -1,15 +1,15 @@
 """Score text against the rulebook with spaCy, offline.
 
 The pipeline is `spacy.blank("en")` plus one custom component, `socialaudit_matcher`, which runs
-a PhraseMatcher (vocabulary) and a Matcher (token patterns) and stores their hits in
-`doc.spans["socialaudit"]`, labelled `R|<rule id>` for a rule's own match or `S|<signal>` for a
-named signal. Regexes (shapes that cut across tokens) cost far more, so they run on demand
+a PhraseMatcher (vocabulary) and a Matcher (token patterns) and keeps their hits' token offsets
+by label in `doc.user_data["socialaudit"]`: `R|<rule id>` for a rule's own match or `S|<signal>`
+for a named signal. Regexes (shapes that cut across tokens) cost far more, so they run on demand
 (`Hits`): only for rules whose other conditions can still hold, and only when a cheap first pass
-(transforms/scoring/triggers.py) finds one of their literal starts in the text. Rules are then
-evaluated over those hits: a match becomes a finding when its requirements hold and no exception
-applies (for a rule scoped to the sentence, spaCy's rule-based `Sentencizer` splits the post,
-only when such a rule has a match to judge). Findings are the same as if every pattern had run on
-every text.
+(transforms/scoring/triggers.py) finds one of their trigger literals in the text. Spans are made
+(and validated) only for the labels a rule asks for. Rules are then evaluated over those hits: a
+match becomes a finding when its requirements hold and no exception applies (for a rule scoped
+to the sentence, spaCy's rule-based `Sentencizer` splits the post, only when such a rule has a
+match to judge). Findings are the same as if every pattern had run on every text.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from transforms.scoring.validators import VALIDATORS
 SPAN_KEY = "socialaudit"
 SENTENCIZER = Sentencizer()  # rule-based punctuation splitter: no model, nothing downloaded
 EXCERPT_CONTEXT = 60
+# Texts in a call from which the first pass pays for its index (built once, in about a second):
+# below, as for `check` on one post, every regex runs instead (about 0.3 ms a post).
+FIRST_PASS_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class ConductMatcher:
         self.validators: dict[str, str] = {}  # label -> validator name
         self._make_doc = nlp.make_doc
         self._triggers: TriggerIndex | None = None  # built once every pattern is added
-        self._token_labels: set[str] = set()
+        self.token_labels: frozenset[str] = frozenset()
         self.entity_labels: dict[str, list[str]] = defaultdict(list)  # PERSON -> hit labels
 
     def add(self, label: str, pattern: Pattern, where: str) -> None:
@@ -90,7 +93,7 @@ class ConductMatcher:
                 self.phrases.add(label, [self._make_doc(str(p)) for p in pattern.value])
             elif pattern.kind == "tokens":
                 self.tokens.add(label, [pattern.value])
-                self._token_labels.add(label)
+                self.token_labels |= {label}
             elif pattern.kind == "regex":
                 self.regexes.append((label, re.compile(pattern.value)))
                 self._triggers = None
@@ -102,30 +105,33 @@ class ConductMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         """Phrase and token hits, which are cheap; regex hits are found on demand (`Hits`)."""
-        hits: list[Span] = []
+        hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
         strings = doc.vocab.strings
         for match_id, start, end in self.phrases(doc):
-            hits.append(Span(doc, start, end, label=strings[match_id]))
+            hits[strings[match_id]].append((start, end))
         if len(self.tokens):
             for match_id, start, end in self.tokens(doc):
-                hits.append(Span(doc, start, end, label=strings[match_id]))
+                hits[strings[match_id]].append((start, end))
         for entity in doc.ents if self.entity_labels else ():
             for label in self.entity_labels.get(entity.label_, ()):
-                hits.append(Span(doc, entity.start, entity.end, label=label))
-        doc.spans[SPAN_KEY] = [s for s in hits if self._valid(s)]
+                hits[label].append((entity.start, entity.end))
+        doc.user_data[SPAN_KEY] = hits
         return doc
 
-    @property
-    def token_labels(self) -> frozenset[str]:
-        return frozenset(self._token_labels)
-
-    def regex_candidates(self, text: str) -> dict[str, list[int]]:
-        """The regexes that may match the text (the cheap first pass), by label."""
+    def regex_candidates(self, text: str, first_pass: bool = True) -> dict[str, list[int]]:
+        """The regexes that may match the text (the cheap first pass), by label; without the
+        first pass (whose index takes about a second to build), every regex."""
+        if not first_pass:
+            by_label: dict[str, list[int]] = {}
+            for index, (label, _) in enumerate(self.regexes):
+                by_label.setdefault(label, []).append(index)
+            return by_label
         if self._triggers is None:
             self._triggers = TriggerIndex([regex for _, regex in self.regexes])
-        by_label: dict[str, list[int]] = defaultdict(list)
+        by_label = {}
+        regexes = self.regexes
         for index in self._triggers.candidates(text):
-            by_label[self.regexes[index][0]].append(index)
+            by_label.setdefault(regexes[index][0], []).append(index)
         return by_label
 
     def regex_hits(self, doc: Doc, text: str, indexes: list[int]) -> list[Span]:
@@ -135,11 +141,15 @@ class ConductMatcher:
             label, regex = self.regexes[index]
             for found in regex.finditer(text):
                 span = doc.char_span(*found.span(), label=label, alignment_mode="expand")
-                if span is not None and self._valid(span):
+                if span is not None and self.valid(span):
                     hits.append(span)
         return hits
 
-    def _valid(self, span: Span) -> bool:
+    @property
+    def has_first_pass(self) -> bool:
+        return self._triggers is not None
+
+    def valid(self, span: Span) -> bool:
         name = self.validators.get(span.label_)
         return name is None or VALIDATORS[name](span.text)
 
@@ -154,26 +164,38 @@ class Hits:
     a label's regexes run the first time the label is asked for, and only those the first pass
     left as possible. Rules ask only for what they need, so most regexes never run."""
 
-    def __init__(self, doc: Doc, matcher: ConductMatcher) -> None:
+    def __init__(
+        self, doc: Doc, text: str, matcher: ConductMatcher, first_pass: bool = True
+    ) -> None:
         self.doc = doc
-        self._text = doc.text  # built from the tokens on every access: read once
+        self.text = text  # the doc's own text, which spaCy rebuilds from the tokens each time
         self._matcher = matcher
-        self._spans: dict[str, list[Span]] = defaultdict(list)
-        for span in doc.spans[SPAN_KEY]:
-            self._spans[span.label_].append(span)
-        self._pending = matcher.regex_candidates(self._text)
-        self.possible = frozenset(self._spans) | frozenset(self._pending) | matcher.token_labels
+        self._offsets: dict[str, list[tuple[int, int]]] = doc.user_data.pop(SPAN_KEY)
+        self._spans: dict[str, list[Span]] = {}  # a label's valid hits, once asked for
+        self._pending = matcher.regex_candidates(text, first_pass)
+        self.possible = frozenset(self._offsets) | frozenset(self._pending) | matcher.token_labels
         self._sentence_of: list[int] | None = None  # token index -> sentence number, on demand
 
     def get(self, label: str, default: Sequence[Span] = ()) -> list[Span]:
-        pending = self._pending.pop(label, None)
-        if pending:
-            self._spans[label] += self._matcher.regex_hits(self.doc, self._text, pending)
-        return self._spans.get(label) or list(default)
+        if label not in self.possible:
+            return list(default)
+        spans = self._spans.get(label)
+        if spans is None:
+            doc, valid = self.doc, self._matcher.valid
+            made = (
+                Span(doc, start, end, label=label) for start, end in self._offsets.get(label, ())
+            )
+            spans = [span for span in made if valid(span)]
+            if pending := self._pending.pop(label, None):
+                spans += self._matcher.regex_hits(doc, self.text, pending)
+            self._spans[label] = spans
+        return spans or list(default)
 
     def cost(self, label: str) -> int:
-        """Regexes still to run to know the label's hits: 0 once it has any."""
-        return 0 if self._spans.get(label) else len(self._pending.get(label, ()))
+        """Regexes still to run to know the label's hits: 0 once it may have some."""
+        if label in self._spans or label in self._offsets:
+            return 0
+        return len(self._pending.get(label, ()))
 
     def same_sentence(self, a: Span, b: Span) -> bool:
         """Whether two spans share a sentence (a span across a boundary is in both)."""
@@ -262,25 +284,31 @@ class Scorer:
         dates = dates or [None] * len(texts)
         profiles = profiles or [None] * len(texts)
         docs = self.nlp.pipe(texts, batch_size=batch_size)
-        for batch in _batched(zip(docs, dates, profiles, strict=True), batch_size):
-            hits = [Hits(doc, self.matcher) for doc, _, _ in batch]
-            probabilities = self._model_probabilities(hits)
-            for doc_hits, (_, when, profile), probs in zip(hits, batch, probabilities, strict=True):
-                yield self._evaluate(doc_hits, when, profile or self.profile, probs)
+        first_pass = self.matcher.has_first_pass or len(texts) >= FIRST_PASS_FROM
+        for batch in _batched(zip(texts, docs, dates, profiles, strict=True), batch_size):
+            hits = [Hits(doc, text, self.matcher, first_pass) for text, doc, _, _ in batch]
+            may_fire = [list(self._rules_that_may_fire(doc_hits)) for doc_hits in hits]
+            probabilities = self._model_probabilities(hits, may_fire)
+            for doc_hits, rules, (_, _, when, profile), probs in zip(
+                hits, may_fire, batch, probabilities, strict=True
+            ):
+                yield self._evaluate(doc_hits, rules, when, profile or self.profile, probs)
 
     # -- evaluation -----------------------------------------------------------------------------
 
-    def _model_probabilities(self, hits: list[Hits]) -> list[dict[str, float]]:
+    def _model_probabilities(
+        self, hits: list[Hits], may_fire: list[list[Rule]]
+    ) -> list[dict[str, float]]:
         """Run a shipped classifier only on posts where a rule that needs it could fire."""
         needed: dict[str, list[int]] = defaultdict(list)
-        for i, doc_hits in enumerate(hits):
-            for rule in self._rules_that_may_fire(doc_hits):
+        for i, rules in enumerate(may_fire):
+            for rule in rules:
                 for requirement in rule.requires:
                     if requirement.model and i not in needed[requirement.model]:
                         needed[requirement.model].append(i)
         result: list[dict[str, float]] = [{} for _ in hits]
         for model, indices in needed.items():
-            texts = [hits[i].doc.text for i in indices]
+            texts = [hits[i].text for i in indices]
             for i, p in zip(indices, self._models.predict(model, texts), strict=True):
                 result[i][model] = p
         return result
@@ -300,10 +328,15 @@ class Scorer:
                 yield self.rulebook.rules[index]
 
     def _evaluate(
-        self, hits: Hits, when: date | None, profile: str, probs: dict[str, float]
+        self,
+        hits: Hits,
+        rules: list[Rule],
+        when: date | None,
+        profile: str,
+        probs: dict[str, float],
     ) -> list[Finding]:
         findings = []
-        for rule in self._rules_that_may_fire(hits):
+        for rule in rules:
             candidates = [span for label in _match_labels(rule) for span in hits.get(label)]
             finding = self._judge(rule, hits.doc, _dedupe(candidates), hits, when, profile, probs)
             if finding:
@@ -345,7 +378,7 @@ class Scorer:
             start=first.start_char,
             end=first.end_char,
             matched_text=" | ".join(s.text.lower() for s in kept),
-            excerpt=excerpt(doc.text, first.start_char, first.end_char),
+            excerpt=excerpt(by_label.text, first.start_char, first.end_char),
             message=rule.message,
             guidance_action=rule.guidance_action,
             guidance=rule.guidance_text,
@@ -406,7 +439,9 @@ class _Condition:
     def holds(self, hits: Hits) -> bool:
         """Decided on the cheapest labels first: those already found, then those with the
         fewest regexes left to run."""
-        order = sorted(range(len(self.labels)), key=lambda i: hits.cost(self.labels[i]))
+        possible = hits.possible
+        present = [i for i, label in enumerate(self.labels) if label in possible]
+        order = sorted(present, key=lambda i: hits.cost(self.labels[i]))
         total = 0.0
         for i in order:
             if hits.get(self.labels[i]):
@@ -424,11 +459,8 @@ class _Condition:
         return total >= self.at_least
 
     def cost(self, hits: Hits) -> int:
-        return (
-            min(hits.cost(label) for label in self.labels)
-            if self.weights is None
-            else sum(hits.cost(label) for label in self.labels)
-        )
+        costs = [hits.cost(label) for label in self.labels if label in hits.possible]
+        return min(costs, default=0) if self.weights is None else sum(costs)
 
 
 def _gate(rule: Rule) -> tuple[_Condition, ...]:

@@ -14,6 +14,7 @@ large character class, a lookbehind only, a non-ASCII character) simply always r
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,7 +31,6 @@ _MAX_ALTERNATIVES = 400  # more starts than this and the regex is not worth a fi
 # Characters that `re.IGNORECASE` matches to an ASCII letter although str.lower() does not map
 # them to it (checked against every code point for Python 3.11's `re`).
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 
@@ -167,36 +167,120 @@ def _class_chars(entries: list[tuple[Any, Any]]) -> str | None:
 
 
 def _char(code: int) -> _Start:
-    """A literal character as folded text holds it; a non-ASCII one ends the start."""
+    """A literal character as folded text holds it; a cased non-ASCII one ends the start (its
+    case variants are too many to list), an uncased one (an emoji, '£', '’') is kept."""
     char = fold(chr(code))
     if char.isspace():
         return " ", True
-    if len(char) == 1 and char.isascii() and char.isprintable():
+    if len(char) == 1 and char.isprintable() and (char.isascii() or _uncased(char)):
         return char, True
     return "", False
+
+
+def _uncased(char: str) -> bool:
+    return char.lower() == char == char.upper() and not char.isdigit()
 
 
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+# -- literals required anywhere ------------------------------------------------------------------
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Folded literals one of which occurs somewhere in every text the pattern matches (the
+    most selective such set the parse tree offers); None when there is none."""
+    if pattern.flags & (re.ASCII | re.LOCALE):
+        return None
+    return _most_selective(_factors(list(sre_parse.parse(pattern.pattern, pattern.flags))))
+
+
+def _factors(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Sets of literals, each necessary for the sequence to match: the starts of every suffix
+    of the sequence (the suffix matches somewhere, so one of its starts occurs), and those of
+    the groups and alternations it must go through."""
+    constants = sre_constants
+    found = []
+    for position, (op, value) in enumerate(items):
+        if (
+            op in _NO_START
+            or (op in _REPEATS and value[0] == 0)
+            or position
+            and (op is constants.LITERAL and items[position - 1][0] is constants.LITERAL)
+        ):
+            continue  # zero width, optional, or inside a literal run: the next start is as good
+        texts = {text for text, _ in _sequence_starts(items[position:])}
+        if texts and "" not in texts:
+            found.append(frozenset(texts))
+        if op is constants.SUBPATTERN:
+            found += _factors(list(value[-1]))
+        elif op in _REPEATS and value[0] >= 1:
+            found += _factors(list(value[2]))
+        elif op is constants.BRANCH:
+            branches = [_most_selective(_factors(list(branch))) for branch in value[1]]
+            if all(branches) and sum(map(len, branches)) <= _MAX_ALTERNATIVES:  # type: ignore[arg-type]
+                found.append(frozenset().union(*branches))  # type: ignore[arg-type]
+    return found
+
+
+_NO_START = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT, sre_constants.ANY)
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+
+
+def _most_selective(factors: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(factors, key=_selectivity, default=None)
+
+
+def _selectivity(literals: Iterable[str], anchored: bool = False) -> tuple[float, int]:
+    """How rarely a set of literals is expected to occur: its least selective literal decides
+    (punctuation and symbols count more than letters, a space less), then fewer literals."""
+    weights = [sum(_CHAR_WEIGHT.get(_char_kind(char), 2.0) for char in text) for text in literals]
+    return min(weights) + (_ANCHOR_WEIGHT if anchored else 0.0), -len(weights)
+
+
+def _char_kind(char: str) -> str:
+    return "space" if char == " " else "word" if _is_word_char(char) else "other"
+
+
+_CHAR_WEIGHT = {"space": 0.5, "word": 1.0, "other": 2.0}
+_ANCHOR_WEIGHT = 1.0  # a prefix must also begin a word: about one more letter's worth
+_SELECTIVE_ENOUGH = 5.0  # prefixes this selective are used without looking for better literals
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
 class TriggerIndex:
-    """Which of a list of regexes may match a text: those with a trigger prefix at the start of
-    one of its words, and those without triggers (always)."""
+    """Which of a list of regexes may match a text. Each regex is indexed by its more selective
+    trigger: literal starts at the start of a word (`trigger_prefixes`), or literals anywhere
+    (`required_literals`); one without either always runs. Every text is folded and scanned
+    twice by a compiled regex of all triggers (in C, at every position), which reports the
+    longest trigger at each place: the shorter ones found there are its own prefixes."""
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self._count = len(patterns)
         self._always: list[int] = []
-        self._trie: dict[str, Any] = {}  # one level per character; _HERE holds the regexes
+        at_words: dict[str, list[int]] = defaultdict(list)
+        anywhere: dict[str, list[int]] = defaultdict(list)
         for index, pattern in enumerate(patterns):
             prefixes = trigger_prefixes(pattern)
-            if prefixes is None:
+            selective = prefixes and _selectivity(prefixes, True)[0] >= _SELECTIVE_ENOUGH
+            literals = None if selective else required_literals(pattern)  # costs some time
+            if prefixes and (
+                not literals or _selectivity(prefixes, True) >= _selectivity(literals)
+            ):
+                for prefix in prefixes:
+                    at_words[prefix].append(index)
+            elif literals:
+                for literal in literals:
+                    anywhere[literal].append(index)
+            else:
                 self._always.append(index)
-            for prefix in prefixes or ():
-                node = self._trie
-                for char in prefix:
-                    node = node.setdefault(char, {})
-                node.setdefault(_HERE, []).append(index)
+        # At a word start, or on a '#' or '@' (just before one, since triggers go on with a word
+        # character): every place a prefix may begin, and a few more.
+        self._at_words = _Scan(at_words, r"(?:(?<!\w)|(?=[#@]))")
+        self._anywhere = _Scan(anywhere, "")
 
     @property
     def always(self) -> int:
@@ -205,26 +289,55 @@ class TriggerIndex:
 
     def candidates(self, text: str) -> list[int]:
         """Indexes of the regexes that may match, in their original order."""
-        if _OTHER_DIGIT.search(text):  # \\d matches it, but the triggers only know 0-9
+        if _OTHER_DIGIT.search(text):  # \d matches it, but the triggers only know 0-9
             return list(range(self._count))
-        found = set(self._always)
         folded = fold(text)
-        for word in _WORD.finditer(folded):
-            start = word.start()
-            self._walk(folded, start, found)
-            if start and folded[start - 1] in "#@":  # a hashtag or a mention
-                self._walk(folded, start - 1, found)
+        found = set(self._always)
+        self._at_words.add_matches(folded, found)
+        self._anywhere.add_matches(folded, found)
         return sorted(found)
 
-    def _walk(self, folded: str, start: int, found: set[int]) -> None:
-        """Add the regexes of every trigger prefix that begins at `start`."""
-        node = self._trie
-        for char in folded[start : start + _MAX_PREFIX]:
-            node = node.get(char)
-            if node is None:
-                return
-            if _HERE in node:
-                found.update(node[_HERE])
+
+class _Scan:
+    """Triggers compiled into one regex (a trie of alternations, longer first) that finds, at
+    each place it may begin, the longest trigger there; each trigger maps to the regexes of
+    every trigger it begins with."""
+
+    def __init__(self, triggers: dict[str, list[int]], at: str) -> None:
+        self._regexes: dict[str, frozenset[int]] = {
+            trigger: frozenset(
+                index
+                for end in range(1, len(trigger) + 1)
+                for index in triggers.get(trigger[:end], ())
+            )
+            for trigger in triggers
+        }
+        self._scan = re.compile(f"{at}(?=({_trie_regex(triggers)}))") if triggers else None
+
+    def add_matches(self, folded: str, found: set[int]) -> None:
+        if self._scan is not None:
+            for trigger in set(self._scan.findall(folded)):
+                found.update(self._regexes[trigger])
 
 
-_HERE = ""  # the trie key under which a prefix's regexes are kept (no character is empty)
+def _trie_regex(words: Iterable[str]) -> str:
+    """An alternation of the words as a trie, each optional ending after its longer ways on,
+    so a match is the longest word at its place."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_HERE] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ways = [re.escape(char) + emit(rest) for char, rest in sorted(node.items()) if char]
+        if not ways:
+            return ""
+        body = ways[0] if len(ways) == 1 else f"(?:{'|'.join(ways)})"
+        return f"(?:{body})?" if _HERE in node else body
+
+    return emit(trie)
+
+
+_HERE = ""  # the trie key marking the end of a word (no character is empty)
