@@ -119,6 +119,40 @@ def test_post_scope_counts_the_whole_post(tmp_path: Path) -> None:
     assert rule_ids(scorer, "I never moan. But the pt is a waste of space") == []
 
 
+CLAUSE_RULE = (
+    _RULE_HEAD.format(id="T-WAIT")
+    + """    match:
+      - phrases: [she can wait]
+    requires:
+      - any: [patient_context]
+    unless:
+      - {signal: negation, before: 3, same_clause: true}
+"""
+)
+
+
+def test_same_clause_negation_does_not_reach_across_a_clause_break(tmp_path: Path) -> None:
+    scorer = _with_rule(tmp_path, CLAUSE_RULE)
+    assert rule_ids(scorer, "pt in bay 2 buzzing again, not she can wait") == []
+    assert rule_ids(scorer, "pt in bay 2 buzzing again. Not fair, she can wait") == ["T-WAIT"]
+    plain = _with_rule(tmp_path / "plain", CLAUSE_RULE.replace(", same_clause: true", ""))
+    assert rule_ids(plain, "pt in bay 2 buzzing again. Not fair, she can wait") == []
+
+
+def test_an_exception_marked_anywhere_ignores_the_sentence_scope(tmp_path: Path) -> None:
+    anywhere = SENTENCE_RULE.replace(
+        "unless: [negation]", "unless: [{signal: negation, anywhere: true}]"
+    )
+    scorer = _with_rule(tmp_path, anywhere)
+    assert rule_ids(scorer, "I never moan. But the pt is a waste of space") == []
+    assert rule_ids(scorer, "the pt is a waste of space") == ["T-SENT"]
+
+
+def test_unknown_exception_option_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RulebookError, match="unknown exception option"):
+        _with_rule(tmp_path, CLAUSE_RULE.replace("same_clause", "same_clouse"))
+
+
 def test_unknown_scope_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RulebookError, match="unknown scope 'paragraph'"):
         _with_rule(tmp_path, SENTENCE_RULE.replace("scope: sentence", "scope: paragraph"))

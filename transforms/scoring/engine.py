@@ -484,22 +484,39 @@ def _gate(rule: Rule) -> tuple[_Condition, ...]:
 
 def _suppressed(rule: Rule, match: Span, by_label: Hits) -> bool:
     """An exception holds near the match. `before` and `after` count only spans wholly outside
-    the match, so a negation never suppresses a match that itself starts or ends with one."""
+    the match, so a negation never suppresses a match that itself starts or ends with one;
+    with `same_clause`, not across a clause break either ("Don't care, she can wait")."""
     for suppressor in rule.unless:
         for span in by_label.get(f"S|{suppressor.signal}", []):
             if span.start == match.start and span.end == match.end:
                 continue  # a span never suppresses itself
+            if suppressor.anywhere:
+                return True
             if rule.scope == "sentence" and not by_label.same_sentence(span, match):
                 continue
             if suppressor.before is not None:
-                if span.end <= match.start and match.start - span.end <= suppressor.before:
-                    return True
+                gap = (span.end, match.start)
+                if not (span.end <= match.start and match.start - span.end <= suppressor.before):
+                    continue
             elif suppressor.after is not None:
-                if span.start >= match.end and span.start - match.end <= suppressor.after:
-                    return True
+                gap = (match.end, span.start)
+                if not (span.start >= match.end and span.start - match.end <= suppressor.after):
+                    continue
             elif _near(span, match, rule.window):
                 return True
+            else:
+                continue
+            if not (suppressor.same_clause and _clause_break(match.doc, *gap)):
+                return True
     return False
+
+
+# Tokens that end a clause: a negation or a frame before one of them belongs to another clause.
+CLAUSE_BREAKS = frozenset({",", ";", ":", ".", "!", "?", "—", "–", "-", "but", "though", "so"})
+
+
+def _clause_break(doc: Doc, start: int, end: int) -> bool:
+    return any(token.lower_ in CLAUSE_BREAKS for token in doc[start:end])
 
 
 def _in_reach(span: Span, match: Span, rule: Rule, by_label: Hits) -> bool:

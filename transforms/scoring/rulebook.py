@@ -45,6 +45,8 @@ class Suppressor:
     signal: str
     before: int | None = None  # only within N tokens before the match
     after: int | None = None  # only within N tokens after the match
+    anywhere: bool = False  # anywhere in the post, whatever the rule's window and scope
+    same_clause: bool = False  # `before`/`after` only with no clause break in between
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,16 @@ def _requirement(raw: dict[str, Any], where: str) -> Requirement:
 def _suppressor(raw: str | dict[str, Any]) -> Suppressor:
     if isinstance(raw, str):
         return Suppressor(raw)
-    return Suppressor(raw["signal"], before=raw.get("before"), after=raw.get("after"))
+    unknown = set(raw) - {"signal", "before", "after", "anywhere", "same_clause"}
+    if unknown:
+        raise RulebookError(f"unknown exception option(s) {sorted(unknown)}")
+    return Suppressor(
+        raw["signal"],
+        before=raw.get("before"),
+        after=raw.get("after"),
+        anywhere=bool(raw.get("anywhere", False)),
+        same_clause=bool(raw.get("same_clause", False)),
+    )
 
 
 def _load_rules(folder: Path) -> tuple[Rule, ...]:
