@@ -34,7 +34,7 @@ PAIRS = {
         "Sorry to hear you're unwell, I can't advise on here, please call 111",
     ),
 }
-DRUG_POST = "Still buzzing from last night, couple of lines and I was flying through the shift"
+CLAIM_POST = "Natural immunity is far better than any vaccine, your body knows what to do"
 NO_SIGNAL_POST = "Flew through the whole weekend, what a buzz"
 
 
@@ -116,23 +116,23 @@ def _fired(scorer: Scorer, text: str, fake: _FixedModel, monkeypatch) -> set[str
 def test_the_model_backed_rule_fires_with_its_signal_above_its_threshold(
     scorer: Scorer, monkeypatch
 ) -> None:
-    assert "SUBS-090" in _fired(scorer, DRUG_POST, _FixedModel(0.95), monkeypatch)
+    assert "MISI-090" in _fired(scorer, CLAIM_POST, _FixedModel(0.95), monkeypatch)
 
 
 def test_the_model_backed_rule_needs_its_threshold(scorer: Scorer, monkeypatch) -> None:
-    assert "SUBS-090" not in _fired(scorer, DRUG_POST, _FixedModel(0.05), monkeypatch)
+    assert "MISI-090" not in _fired(scorer, CLAIM_POST, _FixedModel(0.05), monkeypatch)
 
 
 def test_the_model_is_not_run_without_the_rules_signal(scorer: Scorer, monkeypatch) -> None:
     fake = _FixedModel(0.95)
-    assert "SUBS-090" not in _fired(scorer, NO_SIGNAL_POST, fake, monkeypatch)
+    assert "MISI-090" not in _fired(scorer, NO_SIGNAL_POST, fake, monkeypatch)
     assert fake.calls == []
 
 
 def test_the_model_runs_once_per_post_for_all_its_labels(scorer: Scorer, monkeypatch) -> None:
     fake = _FixedModel(0.95)
     monkeypatch.setattr(scorer._models, "predict", fake)
-    texts = [DRUG_POST, "Natural immunity beats any vaccine, the jab is poison", DRUG_POST]
+    texts = [CLAIM_POST, "Pts in bay 2 are a nightmare tonight", CLAIM_POST]
     list(scorer.score_many(texts))
     assert len(fake.calls) == 1 and len(fake.calls[0]) == 3
 
