@@ -632,6 +632,20 @@ def _read_only(db: Path | None) -> Any:
         return database.connect(serving_db_path(path), read_only=True)
 
 
+@rules_app.command("train")
+def rules_train() -> None:
+    """Retrain the conduct classifier on eval/posts.jsonl and save it in the rulebook
+    (models/conduct/): run after the labelled posts change. The rulebook version changes."""
+    from socialaudit.settings import rules_dir
+    from transforms.scoring.rulebook import load_rulebook
+    from transforms.scoring.training import train
+
+    folder = rules_dir()
+    out, training = train(folder, list(load_rulebook(folder).categories))
+    typer.echo(f"trained on {training['posts']} posts ({training['training_sha256'][:12]}): {out}")
+    typer.echo(f"rulebook version {load_rulebook(folder).version}")
+
+
 @rules_app.command("eval")
 def rules_eval(
     labelled: Annotated[

@@ -28,7 +28,15 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
-from transforms.scoring.rulebook import Pattern, Rule, Rulebook, RulebookError, load_rulebook
+from transforms.scoring import conduct_model
+from transforms.scoring.rulebook import (
+    MODELS,
+    Pattern,
+    Rule,
+    Rulebook,
+    RulebookError,
+    load_rulebook,
+)
 from transforms.scoring.triggers import TriggerIndex
 from transforms.scoring.validators import VALIDATORS
 
@@ -253,7 +261,7 @@ class Scorer:
             for pattern in rule.match:
                 if pattern.kind != "signal":
                     self.matcher.add(f"R|{rule.id}", pattern, f"{rule.source}:{rule.id}")
-        self._models = _Models()
+        self._models = _Models(rulebook.folder)
         self._gates = [_gate(rule) for rule in rulebook.rules]
         self._rules_by_label: dict[str, list[int]] = defaultdict(list)
         for index, rule in enumerate(rulebook.rules):
@@ -299,18 +307,20 @@ class Scorer:
     def _model_probabilities(
         self, hits: list[Hits], may_fire: list[list[Rule]]
     ) -> list[dict[str, float]]:
-        """Run a shipped classifier only on posts where a rule that needs it could fire."""
-        needed: dict[str, list[int]] = defaultdict(list)
+        """Run a shipped classifier only on posts where a rule that needs it could fire, once a
+        post for all the labels asked of it (`conduct/<category>` is one label of `conduct`)."""
+        needed: dict[str, set[int]] = defaultdict(set)  # classifier -> posts
         for i, rules in enumerate(may_fire):
             for rule in rules:
                 for requirement in rule.requires:
-                    if requirement.model and i not in needed[requirement.model]:
-                        needed[requirement.model].append(i)
+                    if requirement.model:
+                        needed[requirement.model.partition("/")[0]].add(i)
         result: list[dict[str, float]] = [{} for _ in hits]
-        for model, indices in needed.items():
-            texts = [hits[i].text for i in indices]
-            for i, p in zip(indices, self._models.predict(model, texts), strict=True):
-                result[i][model] = p
+        for classifier, posts in needed.items():
+            indices = sorted(posts)
+            scores = self._models.predict(classifier, [hits[i].text for i in indices])
+            for i, labels in zip(indices, scores, strict=True):
+                result[i].update(labels)
         return result
 
     def _rules_that_may_fire(self, hits: Hits) -> Iterator[Rule]:
@@ -570,16 +580,34 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class _Models:
-    """Classifiers that ship inside their wheels, loaded only when a rule first needs one."""
+    """Classifiers loaded only when a rule first needs one: `profanity` ships inside its wheel,
+    `conduct` inside the rulebook folder. Each gives a post's probabilities keyed by the names
+    rules use (`profanity`, `conduct/<category>`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules_folder: Path) -> None:
+        self._folder = rules_folder
         self._loaded: dict[str, Any] = {}
 
-    def predict(self, name: str, texts: list[str]) -> list[float]:
-        if name != "profanity":
-            raise RulebookError(f"unknown model {name!r}; known: profanity")
-        if name not in self._loaded:
-            from profanity_check import predict_prob
+    def predict(self, classifier: str, texts: list[str]) -> list[dict[str, float]]:
+        if classifier not in MODELS:
+            raise RulebookError(f"unknown model {classifier!r}; known: {', '.join(MODELS)}")
+        if classifier not in self._loaded:
+            self._loaded[classifier] = _load_model(classifier, self._folder)
+        model = self._loaded[classifier]
+        if classifier == "profanity":
+            return [{"profanity": float(p)} for p in model(texts)]
+        return [
+            {f"conduct/{label}": p for label, p in labels.items()}
+            for labels in conduct_model.predict(model, texts)
+        ]
 
-            self._loaded[name] = predict_prob
-        return [float(p) for p in self._loaded[name](texts)]
+
+def _load_model(classifier: str, rules_folder: Path) -> Any:
+    if classifier == "profanity":
+        from profanity_check import predict_prob
+
+        return predict_prob
+    try:
+        return conduct_model.load(rules_folder)
+    except (FileNotFoundError, OSError) as error:
+        raise RulebookError(str(error)) from None

@@ -1,7 +1,8 @@
 """Load the rulebook (rules/*.yaml) into plain, validated data.
 
-The rulebook's effective version is the declared version plus a hash of every rule, signal and
-standard file, so any change to a rule changes the version and triggers re-scoring.
+The rulebook's effective version is the declared version plus a hash of every rule, signal,
+standard and shipped model file, so any change to a rule, or a retrained classifier, changes the
+version and triggers re-scoring.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from socialaudit.settings import rules_dir
 
 PATTERN_KINDS = ("phrases", "tokens", "regex", "entities", "signal")
 SCOPES = ("post", "sentence")  # where a rule's requirements and exceptions are looked for
+# Classifiers a rule may require: `profanity`, or `conduct/<category>` (models/conduct/).
+MODELS = ("profanity", "conduct")
 
 
 class RulebookError(Exception):
@@ -101,6 +104,7 @@ class Rulebook:
     # An installed spaCy pipeline whose named entities feed `entities` patterns; None = blank
     # English only. Part of the version, since it changes what the rules find.
     language_model: str | None = None
+    folder: Path = Path("rules")  # where it was read from: shipped models live there too
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -146,6 +150,7 @@ def load_rulebook(folder: Path | None = None, language_model: str | None = None)
         profiles=_load_profiles(standards),
         clauses={k: {str(n): t for n, t in v.items()} for k, v in standards["clauses"].items()},
         language_model=model,
+        folder=folder,
     )
     _check(rulebook)
     return rulebook
@@ -164,6 +169,7 @@ def _content_hash(folder: Path) -> str:
     files += sorted((folder / "signals").glob("*.yaml")) + sorted(
         (folder / "categories").glob("*.yaml")
     )
+    files += sorted(p for p in (folder / "models").rglob("*") if p.is_file())  # shipped models
     for file in files:
         digest.update(file.relative_to(folder).as_posix().encode())
         digest.update(file.read_bytes())
@@ -304,6 +310,19 @@ def _check(book: Rulebook) -> None:
         for requirement in rule.requires:
             named += list(requirement.signals) + list(requirement.weights)
         named += [s.signal for s in rule.unless]
+        for requirement in rule.requires:
+            if requirement.model and not _known_model(requirement.model, book):
+                raise RulebookError(
+                    f"{where}: unknown model {requirement.model!r}; known: profanity, "
+                    "conduct/<category>"
+                )
         for name in named:
             if name not in book.signals:
                 raise RulebookError(f"{where}: unknown signal {name!r}")
+
+
+def _known_model(name: str, book: Rulebook) -> bool:
+    classifier, _, label = name.partition("/")
+    if classifier == "conduct":
+        return label in book.categories
+    return classifier in MODELS and not label

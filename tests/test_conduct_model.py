@@ -1,0 +1,151 @@
+"""The conduct classifier shipped in the rulebook, and the rules that require it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from socialaudit.settings import rules_dir
+from transforms.scoring import conduct_model
+from transforms.scoring.engine import Scorer
+from transforms.scoring.rulebook import RulebookError, load_rulebook
+from transforms.scoring.training import fit, save
+
+# Written for this test, not taken from the evaluation files: a clear case and a hard negative.
+PAIRS = {
+    "substance_misuse": (
+        "Still buzzing from last night, couple of lines and I was flying through the shift",
+        "Off to a harm reduction training session about drugs at festivals",
+    ),
+    "misinformation": (
+        "Natural immunity is far better than any vaccine, your body knows what to do",
+        "Flu jabs are available at the pharmacy this week, no appointment needed",
+    ),
+    "conflict_of_interest": (
+        "Use my code GLOWNURSE for 20% off these collagen gummies, link in bio",
+        "Declaration of interest: I sit on an advisory board for a wound care company",
+    ),
+    "clinical_advice": (
+        "@Kerry88 sounds like shingles hun, get some aciclovir and take 800mg five times a day",
+        "Sorry to hear you're unwell, I can't advise on here, please call 111",
+    ),
+}
+CLAIM_POST = "Natural immunity is far better than any vaccine, your body knows what to do"
+NO_SIGNAL_POST = "Flew through the whole weekend, what a buzz"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return conduct_model.load(rules_dir())
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return Scorer.load()
+
+
+def test_the_model_loads_from_the_repository_with_one_label_per_category(model) -> None:
+    assert sorted(model.get_pipe(conduct_model.COMPONENT).labels) == sorted(
+        load_rulebook().categories
+    )
+
+
+@pytest.mark.parametrize("category", sorted(PAIRS))
+def test_a_clear_case_scores_above_its_hard_negative(model, category: str) -> None:
+    clear, hard_negative = conduct_model.predict(model, list(PAIRS[category]))
+    assert clear[category] > hard_negative[category]
+
+
+def test_the_model_was_trained_on_the_current_labelled_posts() -> None:
+    """Fails when eval/posts.jsonl changes without `socialaudit rules train`."""
+    meta = json.loads((rules_dir() / conduct_model.MODEL_DIR / "meta.json").read_text())
+    trained_on = meta[conduct_model.META_KEY]["training_sha256"]
+    current = conduct_model.training_sha256(rules_dir() / conduct_model.TRAINING_FILE)
+    assert trained_on == current, "eval/posts.jsonl changed: run `socialaudit rules train`"
+
+
+def test_model_text_folds_case_handles_and_digits() -> None:
+    assert conduct_model.model_text("@Sam_1 Take 20MG") == "@user take 00mg"
+
+
+@pytest.fixture()
+def rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder, ignore=shutil.ignore_patterns("eval"))
+    return folder
+
+
+def test_retraining_changes_the_rulebook_version(rules_copy: Path) -> None:
+    before = load_rulebook(rules_copy).version
+    weights = rules_copy / conduct_model.MODEL_DIR / conduct_model.COMPONENT / "model"
+    weights.write_bytes(weights.read_bytes() + b"\0")
+    assert load_rulebook(rules_copy).version != before
+
+
+def test_a_rule_may_not_require_an_unknown_conduct_label(rules_copy: Path) -> None:
+    path = rules_copy / "categories" / "model_backed.yaml"
+    spec = yaml.safe_load(path.read_text())
+    spec["rules"][0]["requires"][0]["model"] = "conduct/rudeness"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(RulebookError, match="unknown model"):
+        load_rulebook(rules_copy)
+
+
+class _FixedModel:
+    """Stands in for the classifier: a fixed probability for every label, calls counted."""
+
+    def __init__(self, probability: float) -> None:
+        self.probability = probability
+        self.calls: list[list[str]] = []
+
+    def __call__(self, classifier: str, texts: list[str]) -> list[dict[str, float]]:
+        self.calls.append(texts)
+        categories = load_rulebook().categories
+        return [{f"conduct/{c}": self.probability for c in categories} for _ in texts]
+
+
+def _fired(scorer: Scorer, text: str, fake: _FixedModel, monkeypatch) -> set[str]:
+    monkeypatch.setattr(scorer._models, "predict", fake)
+    return {finding.rule_id for finding in scorer.score(text)}
+
+
+def test_the_model_backed_rule_fires_with_its_signal_above_its_threshold(
+    scorer: Scorer, monkeypatch
+) -> None:
+    assert "MISI-090" in _fired(scorer, CLAIM_POST, _FixedModel(0.95), monkeypatch)
+
+
+def test_the_model_backed_rule_needs_its_threshold(scorer: Scorer, monkeypatch) -> None:
+    assert "MISI-090" not in _fired(scorer, CLAIM_POST, _FixedModel(0.05), monkeypatch)
+
+
+def test_the_model_is_not_run_without_the_rules_signal(scorer: Scorer, monkeypatch) -> None:
+    fake = _FixedModel(0.95)
+    assert "MISI-090" not in _fired(scorer, NO_SIGNAL_POST, fake, monkeypatch)
+    assert fake.calls == []
+
+
+def test_the_model_runs_once_per_post_for_all_its_labels(scorer: Scorer, monkeypatch) -> None:
+    fake = _FixedModel(0.95)
+    monkeypatch.setattr(scorer._models, "predict", fake)
+    texts = [CLAIM_POST, "Pts in bay 2 are a nightmare tonight", CLAIM_POST]
+    list(scorer.score_many(texts))
+    assert len(fake.calls) == 1 and len(fake.calls[0]) == 3
+
+
+def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(tmp_path: Path) -> None:
+    posts = [
+        {"text": "couple of lines before my shift", "categories": ["substance_misuse"]},
+        {"text": "off to the gym after my shift", "categories": []},
+        {"text": "vaccines are poison, never get the jab", "categories": ["misinformation"]},
+        {"text": "flu jabs at the pharmacy this week", "categories": []},
+    ]
+    categories = ["substance_misuse", "misinformation"]
+    save(fit(posts, categories, epochs=2), tmp_path, {"training_sha256": "abc"})
+    model = conduct_model.load(tmp_path)
+    assert model.meta[conduct_model.META_KEY] == {"training_sha256": "abc"}
+    assert set(conduct_model.predict(model, ["a line before work"])[0]) == set(categories)
