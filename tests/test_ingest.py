@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,13 +24,8 @@ p2,Sam Roe,community/physio,physiotherapist,hcpc,@SamRoe
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = db.connect(tmp_path / "test.duckdb")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(ROSTER)
-    apply_roster(connection, read_roster(roster), date(2025, 1, 1))
-    yield connection
-    connection.close()
+def con(rostered_db: Callable[[str], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+    return rostered_db(ROSTER)
 
 
 def posts(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:

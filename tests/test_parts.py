@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from socialaudit import db
 from transforms.archive import ExportFiles
 from transforms.inbox import find_exports
 from transforms.ingest import export_sha256, ingest_export
 from transforms.parts import group_exports, missing_parts, part_name
 from transforms.platforms import facebook, instagram
 from transforms.records import Coverage
-from transforms.roster import read_roster
-from transforms.store import apply_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FB_STEM = "facebook-amelie.durand.example-2024-05-01-Ab3dE9"
@@ -166,13 +163,8 @@ def test_parts_hash_alike_given_one_by_one_or_in_a_folder(tmp_path: Path) -> Non
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = db.connect(tmp_path / "test.duckdb")
-    roster = tmp_path / "roster.csv"
-    roster.write_text(ROSTER)
-    apply_roster(connection, read_roster(roster), date(2025, 1, 1))
-    yield connection
-    connection.close()
+def con(rostered_db: Callable[[str], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+    return rostered_db(ROSTER)
 
 
 def test_parts_are_ingested_as_one_export_and_reingest_changes_nothing(con, tmp_path) -> None:
