@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from prefect import flow, task
@@ -22,8 +22,10 @@ from flows.publish import publish
 from socialaudit import db
 from transforms import store
 from transforms.score import pending_posts, score_posts
-from transforms.scoring.engine import Scorer
 from transforms.scoring.rulebook import Rulebook, load_rulebook
+
+if TYPE_CHECKING:  # the engine imports spaCy, loaded only when a chunk is scored
+    from transforms.scoring.engine import Scorer
 
 CHUNK_SIZE = 5000
 RUNNERS = ("threads", "processes", "dask")
@@ -55,6 +57,8 @@ _compiled = threading.local()  # one Scorer per worker thread: spaCy objects are
 
 def _scorer(rulebook: Rulebook) -> Scorer:
     """The rulebook compiled once per worker thread (and again only when it changes)."""
+    from transforms.scoring.engine import Scorer
+
     scorer = getattr(_compiled, "scorer", None)
     if scorer is None or scorer.version != rulebook.version:
         scorer = _compiled.scorer = Scorer(rulebook)

@@ -195,3 +195,47 @@ def test_read_export_still_gives_the_whole_frame(tmp_path: Path) -> None:
     frame = read_export(export).posts
     assert isinstance(frame, pl.DataFrame) and frame.height == 10
     assert frame["post_id"].to_list() == [str(100 + n) for n in range(10)]
+
+
+# -- staged batches are files beside the store, gone once the archive is merged or refused ---------
+
+
+def staging_folders(tmp_path: Path) -> list[Path]:
+    return sorted(tmp_path.glob(".stream.duckdb.staging-*"))
+
+
+def test_staged_files_are_deleted_after_a_merge_a_refusal_and_a_killed_run(
+    con, tmp_path: Path
+) -> None:
+    left_by_a_killed_run = tmp_path / ".stream.duckdb.staging-killed"
+    left_by_a_killed_run.mkdir()
+    (left_by_a_killed_run / "batch-000000000001.parquet").write_bytes(b"partial")
+    failing = write_x_export(tmp_path / "bad", "alex", ten_tweets(last=datetime(2099, 1, 1)))
+    assert ingest_export(con, failing, batch_size=3).status == "quarantined"
+    assert staging_folders(tmp_path) == []
+    good = write_x_export(tmp_path / "good", "alex", ten_tweets())
+    assert ingest_export(con, good, batch_size=3).status == "ingested"
+    assert staging_folders(tmp_path) == []
+
+
+def test_an_encrypted_store_stages_no_clear_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOCIALAUDIT_DB_KEY", "correct horse battery staple")
+    secret = "Mrs Zebedee-Quinlan in bay 9"
+    staged: list[bytes] = []
+    finish = store.ArchiveWriter.finish
+
+    def finish_after_reading_the_staged_files(self, *args):  # noqa: ANN001, ANN202
+        staged.extend(file.read_bytes() for file in staging_folders(tmp_path)[0].iterdir())
+        return finish(self, *args)
+
+    monkeypatch.setattr(store.ArchiveWriter, "finish", finish_after_reading_the_staged_files)
+    connection = db.connect(tmp_path / "stream.duckdb")
+    tweets = [tweet(str(n), f"{secret} ({n})", datetime(2024, 1, 1 + n)) for n in range(4)]
+    result = ingest_export(connection, write_x_export(tmp_path / "x", "alex", tweets), batch_size=2)
+    assert result.status == "ingested"
+    assert len(staged) == 3  # the empty first file and two batches
+    assert all(b"Zebedee" not in raw for raw in staged)
+    assert connection.execute("SELECT count(*) FROM posts").fetchone()[0] == 4
+    connection.close()

@@ -34,15 +34,12 @@ from transforms.validate import ValidationReport, validate_posts
 
 log = logging.getLogger(__name__)
 
-# DuckDB's memory while an archive is stored. Staged rows are written to the database file as
-# they come, so while staging the cap only makes DuckDB drop cached blocks rather than keep them
-# all (about 120 MB per million posts otherwise); DuckDB reported under 50 MB in use while
-# staging a million posts under a 64 MB cap, the cap being no bound on its other allocations
-# (the process grew about 150 MB either way). The merge then joins and groups the whole
-# archive: it gets more room, and spills to disk beyond it (under 128 MB it fails outright on a
-# million posts; 192 MB and 256 MB held a million).
-STAGING_MEMORY_LIMIT = "64MB"
-MERGE_MEMORY_LIMIT = "256MB"
+# DuckDB's room while an archive is stored. Batches are staged as Parquet files, so DuckDB holds
+# nothing of the archive until the merge that ends it, which joins the staged posts with the
+# stored ones (spilling to disk beyond the cap) and inserts the new ones under the primary key,
+# whose index cannot spill: a million new posts fail under 160 MB and peak about 190 MB above
+# the process's start with this cap; one thread and no insertion order keep it down.
+MERGE_SETTINGS = {"memory_limit": "192MB", "threads": "1", "preserve_insertion_order": "false"}
 
 
 @dataclass
@@ -285,29 +282,32 @@ def _store_batches(
     first batch failing its expectations rolls every batch back."""
     coverage = export.coverage
     batches = 0
-    with store.ArchiveWriter(con, meta) as writer:
-        with _memory_limit(con, STAGING_MEMORY_LIMIT):
-            for batch in posts_frames(export.records(), meta.person_id, coverage, batch_size):
-                report = validate_posts(batch)
-                if not report.success:
-                    raise _FailedExpectations(meta.file_name, report)
-                writer.add(batch)
-                batches += 1
-        with _memory_limit(con, MERGE_MEMORY_LIMIT):
-            stored = writer.distinct_posts()
-            if repeated := writer.rows_added - stored:  # the same post in two batches
-                coverage.skip("duplicate_id", repeated)
-            coverage.note_stored(writer.stored_by_platform())
-            validation = ValidationReport("posts", True).as_dict() | {"batches": batches}
-            return writer.finish(coverage.as_dict(), validation)
+    # The settings wrap the writer, so they are restored after its rollback, not inside it.
+    with _settings(con, MERGE_SETTINGS), store.ArchiveWriter(con, meta) as writer:
+        for batch in posts_frames(export.records(), meta.person_id, coverage, batch_size):
+            report = validate_posts(batch)
+            if not report.success:
+                raise _FailedExpectations(meta.file_name, report)
+            writer.add(batch)
+            batches += 1
+        stored = writer.distinct_posts()
+        if repeated := writer.rows_added - stored:  # the same post in two batches
+            coverage.skip("duplicate_id", repeated)
+        coverage.note_stored(writer.stored_by_platform())
+        validation = ValidationReport("posts", True).as_dict() | {"batches": batches}
+        return writer.finish(coverage.as_dict(), validation)
 
 
 @contextmanager
-def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit set to `limit` for the block, then restored."""
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute("SET memory_limit = ?", [limit])
+def _settings(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> Iterator[None]:
+    """DuckDB settings changed for the block, then restored."""
+    before = {
+        name: con.execute("SELECT current_setting(?)", [name]).fetchone()[0] for name in values
+    }
+    for name, value in values.items():
+        con.execute(f"SET {name} = ?", [value])
     try:
         yield
     finally:
-        con.execute("SET memory_limit = ?", [before])
+        for name, value in before.items():
+            con.execute(f"SET {name} = ?", [value])

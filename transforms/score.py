@@ -8,11 +8,13 @@ and re-scoring, and review decisions keyed by it are never lost.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from transforms.scoring.engine import Scorer
+if TYPE_CHECKING:  # the engine imports spaCy: not needed to find pending posts
+    from transforms.scoring.engine import Scorer
 
 FINDINGS_SCHEMA = {
     "finding_id": pl.String,

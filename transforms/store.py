@@ -6,11 +6,16 @@ scored_posts marks commit together. A crash at any point leaves either all of a 
 
 from __future__ import annotations
 
+import glob
 import json
+import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -131,13 +136,15 @@ class PostChanges:
 
 
 class ArchiveWriter:
-    """One archive's posts, written batch by batch inside ONE transaction.
+    """One archive's posts, staged batch by batch outside the database, merged in ONE transaction.
 
-    Batches are appended to a staging table created inside the transaction; DuckDB writes large
-    appends straight to the database file, so memory stays flat however large the archive.
-    `finish` merges the staged posts into posts, records the archive and commits. Leaving the
-    `with` block without `finish` (a batch failing its expectations, a parser error, a crash)
-    rolls every batch back, staging table included: an archive is stored whole or not at all.
+    Each batch is written as a Parquet file to a private folder beside the database (encrypted
+    with a key held only in memory when the store is encrypted), so neither this process nor
+    DuckDB holds the archive while it is parsed. `finish` merges the staged posts into posts with
+    one `INSERT ... SELECT` from the files, records the archive and commits. Leaving the `with`
+    block without `finish` (a batch failing its expectations, a parser error, a crash) deletes
+    the files and rolls back: an archive is stored whole or not at all. A folder left by a killed
+    process is deleted by the next writer (only one process can hold the database).
 
         with ArchiveWriter(con, meta) as writer:
             for batch in batches:
@@ -149,75 +156,91 @@ class ArchiveWriter:
         self._con = con
         self._meta = meta
         self._open = False
+        self._folder: Path | None = None
         self._columns: list[str] = []
+        self._encryption = ""  # the Parquet key's configuration when the store is encrypted
+        self._source = ""
+        self._by_platform: dict[str, int] | None = None
         self.rows_added = 0  # every row given to `add`, repeats across batches included
 
     def __enter__(self) -> ArchiveWriter:
-        self._con.execute("BEGIN TRANSACTION")
-        self._open = True
-        self._con.execute(
-            f"""CREATE TABLE {_STAGED} AS
-                SELECT * EXCLUDE (archive_sha256, first_seen_at, present, text_purged_at),
-                       0::BIGINT AS seq
-                FROM posts LIMIT 0"""
+        path, encrypted = self._con.execute(
+            """SELECT path, encrypted FROM duckdb_databases()
+               WHERE database_name = current_database()"""
+        ).fetchone()
+        self._folder = _staging_folder(Path(path) if path else None)
+        if encrypted:  # posts never reach the disk in clear from an encrypted store
+            self._con.execute(
+                f"PRAGMA add_parquet_key('{_STAGING_KEY}', '{secrets.token_hex(16)}')"
+            )
+            self._encryption = f"{{footer_key: '{_STAGING_KEY}'}}"
+        # An empty first file gives the staged columns (the table's order) and a source that
+        # exists even when no batch comes.
+        self._copy(
+            """SELECT * EXCLUDE (archive_sha256, first_seen_at, present, text_purged_at),
+                      0::BIGINT AS seq
+               FROM posts LIMIT 0""",
+            "batch-000000.parquet",
         )
-        self._columns = [c[0] for c in self._con.execute(f"FROM {_STAGED}").description]
+        options = f", encryption_config = {self._encryption}" if encrypted else ""
+        self._source = f"read_parquet({_quoted(self._folder / 'batch-*.parquet')}{options})"
+        self._columns = [c[0] for c in self._con.execute(f"FROM {self._source}").description]
         return self
 
     def add(self, batch: pl.DataFrame) -> None:
         """Stage a batch of distinct posts, numbered in arrival order."""
         first = self.rows_added
         seq = pl.int_range(first, first + batch.height, dtype=pl.Int64).alias("seq")
-        numbered = batch.with_columns(seq).select(self._columns)  # the table's column order
-        # from_arrow + insert_into: a registered frame would stay in memory until the connection
-        # closes (DuckDB 1.4), which grows the process with every batch.
-        self._con.from_arrow(numbered.to_arrow()).insert_into(_STAGED)
+        staged_batch = batch.with_columns(seq).select(self._columns).to_arrow()  # noqa: F841
+        # DuckDB finds the local `staged_batch` by name in this frame: a registered frame would
+        # stay in memory until the connection closes (DuckDB 1.4).
+        self._con.execute(self._copy_sql("FROM staged_batch", f"batch-{first + 1:012d}.parquet"))
         self.rows_added += batch.height
+        self._by_platform = None
 
     def distinct_posts(self) -> int:
         """Posts staged, a post sent in two batches counted once."""
-        # GROUP BY rather than count(DISTINCT): DuckDB can spill it to disk under a memory cap.
-        return _count(
-            self._con, f"SELECT count(*) FROM (SELECT 1 FROM {_STAGED} GROUP BY platform, post_id)"
-        )
+        return sum(self.stored_by_platform().values())
 
     def stored_by_platform(self) -> dict[str, int]:
-        """Distinct posts staged, per platform (an export can hold two)."""
-        rows = self._con.execute(
-            f"""SELECT platform, count(*) FROM (
-                    SELECT platform FROM {_STAGED} GROUP BY platform, post_id)
-                GROUP BY platform"""
-        ).fetchall()
-        return {platform: int(count) for platform, count in rows}
+        """Distinct posts staged, per platform (an export can hold two); counted once, when
+        every batch is staged."""
+        if self._by_platform is None:
+            # GROUP BY rather than count(DISTINCT): DuckDB can spill it to disk under a cap.
+            rows = self._con.execute(
+                f"""SELECT platform, count(*) FROM (
+                        SELECT platform FROM {self._source} GROUP BY platform, post_id)
+                    GROUP BY platform"""
+            ).fetchall()
+            self._by_platform = {platform: int(count) for platform, count in rows}
+        return self._by_platform
 
     def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
         """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""
         con, meta, now = self._con, self._meta, utc_now()
         staged = self.distinct_posts()
         if staged < self.rows_added:  # the later version of a repeated post wins
-            con.execute(
-                f"""DELETE FROM {_STAGED} WHERE seq NOT IN (
-                        SELECT max(seq) FROM {_STAGED} GROUP BY platform, post_id)"""
+            self._copy(
+                f"""FROM {self._source} QUALIFY
+                    row_number() OVER (PARTITION BY platform, post_id ORDER BY seq DESC) = 1""",
+                "latest.parquet",
             )
+            self._source = self._source.replace(
+                _quoted(self._folder / "batch-*.parquet"), _quoted(self._folder / "latest.parquet")
+            )
+        b = self._source
+        con.execute("BEGIN TRANSACTION")
+        self._open = True
         edited = _count(
             con,
-            f"""SELECT count(*) FROM {_STAGED} b JOIN posts p USING (platform, post_id)
+            f"""SELECT count(*) FROM {b} b JOIN posts p USING (platform, post_id)
                 WHERE p.text_sha256 <> b.text_sha256""",
-        )
-        added = _count(
-            con,
-            f"""INSERT INTO posts
-               SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
-                      b.text_sha256, b.visibility, b.url, b.in_reply_to, b.like_count,
-                      b.repost_count, ?, ?, true, NULL
-               FROM {_STAGED} b ANTI JOIN posts p USING (platform, post_id)""",
-            [meta.sha256, now],
         )
         con.execute(
             f"""UPDATE posts SET text = b.text, text_sha256 = b.text_sha256, kind = b.kind,
                    visibility = b.visibility, like_count = b.like_count,
                    repost_count = b.repost_count, archive_sha256 = ?, present = true
-               FROM {_STAGED} b
+               FROM {b} b
                WHERE posts.platform = b.platform AND posts.post_id = b.post_id
                  AND (posts.text_sha256 <> b.text_sha256 OR NOT posts.present)""",
             [meta.sha256],
@@ -226,35 +249,75 @@ class ArchiveWriter:
         # An export missing some of its parts says nothing about the posts those parts hold.
         complete = not (coverage.get("parts") or {}).get("missing")
         if meta.person_id is not None and staged and complete:
-            sql, params = _vanished(meta.person_id)
+            sql, params = _vanished(meta.person_id, b)
             gone = _count(
                 con,
                 f"UPDATE posts SET present = false WHERE (platform, post_id) IN ({sql})",
                 params,
             )
-        con.execute(f"DROP TABLE {_STAGED}")
+        # New posts go in last: the statements before need not look at them, and the index
+        # entries of a large insert are what the merge's memory is spent on.
+        added = _count(
+            con,
+            f"""INSERT INTO posts
+               SELECT b.platform, b.post_id, b.person_id, b.created_at, b.kind, b.text,
+                      b.text_sha256, b.visibility, b.url, b.in_reply_to, b.like_count,
+                      b.repost_count, ?, ?, true, NULL
+               FROM {b} b ANTI JOIN posts p USING (platform, post_id)""",
+            [meta.sha256, now],
+        )
         _insert_archive(con, meta, "ingested", None, coverage, validation, now)
         con.execute("COMMIT")
         self._open = False
         return PostChanges(added, edited, staged - added - edited, gone)
 
     def __exit__(self, *exc: object) -> None:
-        if self._open:
-            self._con.execute("ROLLBACK")
-            self._open = False
+        try:
+            if self._open:
+                self._con.execute("ROLLBACK")
+                self._open = False
+        finally:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
+
+    def _copy(self, query: str, file_name: str) -> None:
+        self._con.execute(self._copy_sql(query, file_name))
+
+    def _copy_sql(self, query: str, file_name: str) -> str:
+        """The statement writing the query's rows to one file of the staging folder."""
+        assert self._folder is not None
+        options = f", ENCRYPTION_CONFIG {self._encryption}" if self._encryption else ""
+        return f"COPY ({query}) TO {_quoted(self._folder / file_name)} (FORMAT parquet{options})"
 
 
-_STAGED = "archive_posts_staged"
+_STAGING_KEY = "archive_staging"
+_STAGING_PREFIX = ".staging-"
 
 
-def _vanished(person_id: str) -> tuple[str, list[Any]]:
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _staging_folder(database: Path | None) -> Path:
+    """A new private folder beside the database (its disk, its permissions); folders another
+    writer of this database left behind are deleted first: it was killed while staging."""
+    parent = database.parent if database else Path(tempfile.gettempdir())
+    prefix = f".{database.name}{_STAGING_PREFIX}" if database else f"socialaudit{_STAGING_PREFIX}"
+    if database is not None:
+        for stale in parent.glob(f"{glob.escape(prefix)}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))  # mode 0700
+
+
+def _vanished(person_id: str, staged: str) -> tuple[str, list[Any]]:
     """Stored posts of the person on the archive's platforms, within the archive's time span,
     that the archive no longer holds: the person deleted them."""
     sql = f"""SELECT platform, post_id FROM posts p
               WHERE p.person_id = ? AND p.present
-                AND p.platform IN (SELECT DISTINCT platform FROM {_STAGED})
-                AND p.created_at <= (SELECT max(created_at) FROM {_STAGED})
-                AND NOT EXISTS (SELECT 1 FROM {_STAGED} b
+                AND p.platform IN (SELECT DISTINCT platform FROM {staged})
+                AND p.created_at <= (SELECT max(created_at) FROM {staged})
+                AND NOT EXISTS (SELECT 1 FROM {staged} b
                                 WHERE b.platform = p.platform AND b.post_id = p.post_id)"""
     return sql, [person_id]
 

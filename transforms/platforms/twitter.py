@@ -66,6 +66,7 @@ _MAX_ITEM_CHARS = 64 << 20
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, 1)}
 _CREATED_AT = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<month>[A-Z][a-z]{2}) (?P<day>\d{2}) "
     r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2}) "
@@ -416,8 +417,8 @@ class _TweetConverter:
         tweet = _dict(item).get("tweet", item)
         if not isinstance(tweet, dict):
             raise _Skip("malformed_item")
-        if unknown := tweet.keys() - _KNOWN_KEYS:
-            self.coverage.unknown_keys.update(unknown)
+        if not _KNOWN_KEYS.issuperset(tweet):  # a set is made only for a tweet that needs it
+            self.coverage.unknown_keys.update(tweet.keys() - _KNOWN_KEYS)
         post_id = _text(tweet.get("id_str")) or _text(tweet.get("id"))
         if not post_id:
             raise _Skip("missing_id")
@@ -476,7 +477,7 @@ def parse_created_at(value: object) -> datetime | None:
     text = value.strip()
     modern = _CREATED_AT.fullmatch(text)
     try:
-        if modern and modern["month"] in _MONTHS:
+        if modern and modern["month"] in _MONTH_NUMBERS:
             return _modern_created_at(modern)
         parsed = datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
     except (ValueError, OverflowError):  # an impossible date, or one beyond year 1 or 9999
@@ -487,19 +488,22 @@ def parse_created_at(value: object) -> datetime | None:
 def _modern_created_at(found: re.Match[str]) -> datetime:
     """Built from the matched fields (strptime would cost a third of the parse); raises
     ValueError on an impossible date or time, as strptime does."""
+    month, day, hour, minute, second, sign, hh, mm, year = found.groups()
     moment = datetime(
-        int(found["year"]),
-        _MONTHS.index(found["month"]) + 1,
-        int(found["day"]),
-        int(found["hour"]),
-        int(found["minute"]),
-        int(found["second"]),
+        int(year),
+        _MONTH_NUMBERS[month],
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
         tzinfo=UTC,
     )
-    offset = timedelta(hours=int(found["hh"]), minutes=int(found["mm"]))
+    if hh == "00" and mm == "00":  # X writes every time in UTC: nothing to shift
+        return moment
+    offset = timedelta(hours=int(hh), minutes=int(mm))
     if offset >= timedelta(days=1):
         raise ValueError("offset out of range")
-    return moment - offset if found["sign"] == "+" else moment + offset
+    return moment - offset if sign == "+" else moment + offset
 
 
 def _visible_text(raw_text: str, urls: list[object], media_links: set[str]) -> str:
@@ -523,9 +527,10 @@ def _expand_links(text: str, entries: list[object], short_key: str, long_key: st
 def _media_links(tweet: dict[str, object]) -> set[str]:
     links = set()
     for container in (tweet.get("entities"), tweet.get("extended_entities")):
-        for media in _list(_dict(container).get("media")):
-            if link := _text(_dict(media).get("url")):
-                links.add(link)
+        if type(container) is dict and (media := container.get("media")):  # most tweets: none
+            for entry in _list(media):
+                if link := _text(_dict(entry).get("url")):
+                    links.add(link)
     return links
 
 
