@@ -811,5 +811,17 @@ def report(
     typer.echo(f"{len(pack.findings)} findings for {person}: {html_path} and {csv_path}")
 
 
+def main() -> None:
+    """The console script: a broken rulebook or a missing configured model is a one-line error
+    (exit 2) naming the file, not a traceback."""
+    from transforms.scoring.rulebook import RulebookError
+
+    try:
+        app()
+    except RulebookError as error:
+        typer.echo(f"rulebook error: {error}", err=True)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    app()
+    main()

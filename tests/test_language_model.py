@@ -7,6 +7,9 @@ an installed `en_core_web_sm` would be used.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,17 @@ def test_findings_on_plain_posts_are_the_same_with_or_without_a_model(tiny_model
     assert any(blank.score(text) for text in texts)
     for text in texts:
         assert [f.rule_id for f in blank.score(text)] == [f.rule_id for f in model.score(text)]
+
+
+def test_the_command_line_reports_a_missing_model_in_one_line(tmp_path: Path) -> None:
+    env = os.environ | {"SOCIALAUDIT_SPACY_MODEL": str(tmp_path / "no_such_model")}
+    result = subprocess.run(
+        [sys.executable, "-m", "socialaudit.cli", "check", "hello"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "rulebook error:" in result.stderr and "not installed" in result.stderr
+    assert "Traceback" not in result.stderr
