@@ -98,6 +98,16 @@ def _shipped_thresholds(source: Path) -> dict[str, float | None]:
     }
 
 
+def _at_least_shipped(
+    chosen: dict[str, float | None], shipped: dict[str, float | None]
+) -> dict[str, float | None]:
+    """The chosen thresholds, none below the shipped one; categories not shipped left out."""
+    return {
+        c: OFF if t is OFF or shipped.get(c) is None else max(t, shipped[c])  # type: ignore[type-var]
+        for c, t in chosen.items()
+    }
+
+
 def _model_backed_ids(source: Path) -> set[str]:
     spec = yaml.safe_load((source / MODEL_BACKED).read_text(encoding="utf-8"))
     return {rule["id"] for rule in spec["rules"]}
@@ -191,7 +201,8 @@ def main() -> None:
     parser.add_argument(
         "--as-shipped",
         action="store_true",
-        help="with --fresh: keep model_backed.yaml's own thresholds instead of choosing them",
+        help="with --fresh: keep model_backed.yaml's own thresholds instead of choosing them; "
+        "without: never go below them (they include the guardrail's raises)",
     )
     args = parser.parse_args()
     source = rules_dir()
@@ -221,6 +232,8 @@ def main() -> None:
                 args.folds,
                 args.choose,
             )
+            if args.as_shipped:
+                chosen = _at_least_shipped(chosen, _shipped_thresholds(source))
             model = training.fit([items[i] for i in train], categories, masker)
             scorer = Scorer.load(_rules_copy(source, work, chosen, model))
             texts = [str(items[i]["text"]) for i in held]
