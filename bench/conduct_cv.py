@@ -35,7 +35,7 @@ import yaml
 
 from socialaudit.settings import rules_dir
 from transforms.scoring import training
-from transforms.scoring.conduct_model import TRAINING_FILE, predict
+from transforms.scoring.conduct_model import TRAINING_FILE, Masker, predict
 from transforms.scoring.engine import Scorer
 from transforms.scoring.evaluation import Scores, load_labelled
 
@@ -98,6 +98,16 @@ def _shipped_thresholds(source: Path) -> dict[str, float | None]:
     }
 
 
+def _at_least_shipped(
+    chosen: dict[str, float | None], shipped: dict[str, float | None]
+) -> dict[str, float | None]:
+    """The chosen thresholds, none below the shipped one; categories not shipped left out."""
+    return {
+        c: OFF if t is OFF or shipped.get(c) is None else max(t, shipped[c])  # type: ignore[type-var]
+        for c, t in chosen.items()
+    }
+
+
 def _model_backed_ids(source: Path) -> set[str]:
     spec = yaml.safe_load((source / MODEL_BACKED).read_text(encoding="utf-8"))
     return {rule["id"] for rule in spec["rules"]}
@@ -116,7 +126,7 @@ def gates(source: Path, items: Sequence[dict[str, Any]], work: Path) -> tuple[li
 
 
 def oof_probabilities(
-    items: Sequence[dict[str, Any]], categories: Sequence[str], k: int
+    items: Sequence[dict[str, Any]], categories: Sequence[str], masker: Masker, k: int
 ) -> list[dict[str, float]]:
     """Each post's probabilities from a model that never saw it."""
     assigned = folds(items, k, seed=1)
@@ -124,8 +134,9 @@ def oof_probabilities(
     for fold in range(k):
         train = [item for item, f in zip(items, assigned, strict=True) if f != fold]
         held = [i for i, f in enumerate(assigned) if f == fold]
-        model = training.fit(train, categories)
-        for i, p in zip(held, predict(model, [str(items[i]["text"]) for i in held]), strict=True):
+        model = training.fit(train, categories, masker)
+        texts = [str(items[i]["text"]) for i in held]
+        for i, p in zip(held, predict(model, masker, texts), strict=True):
             probs[i] = p
     return probs
 
@@ -173,11 +184,12 @@ def thresholds_for(
     categories: Sequence[str],
     by_rules: Sequence[set[str]],
     gated: Sequence[set[str]],
+    masker: Masker,
     k: int,
     how: str,
 ) -> dict[str, float | None]:
     truth = [set(item["categories"]) for item in items]
-    probs = oof_probabilities(items, categories, k)
+    probs = oof_probabilities(items, categories, masker, k)
     return {c: choose(c, truth, by_rules, gated, probs, how) for c in categories}
 
 
@@ -189,15 +201,18 @@ def main() -> None:
     parser.add_argument(
         "--as-shipped",
         action="store_true",
-        help="with --fresh: keep model_backed.yaml's own thresholds instead of choosing them",
+        help="with --fresh: keep model_backed.yaml's own thresholds instead of choosing them; "
+        "without: never go below them (they include the guardrail's raises)",
     )
     args = parser.parse_args()
     source = rules_dir()
     items = load_labelled(source / TRAINING_FILE)
-    categories = list(Scorer.load(source).rulebook.categories)
+    book = Scorer.load(source).rulebook
+    categories = list(book.categories)
+    masker = Masker.from_signals(book.signals)
     if args.fresh:
         how = "shipped" if args.as_shipped else args.choose
-        fresh(source, items, categories, args.fresh, args.folds, how)
+        fresh(source, items, categories, masker, args.fresh, args.folds, how)
         return
     truth = [set(item["categories"]) for item in items]  # type: ignore[arg-type]
     assigned = folds(items, args.folds)
@@ -213,10 +228,13 @@ def main() -> None:
                 categories,
                 [by_rules[i] for i in train],
                 [gated[i] for i in train],
+                masker,
                 args.folds,
                 args.choose,
             )
-            model = training.fit([items[i] for i in train], categories)
+            if args.as_shipped:
+                chosen = _at_least_shipped(chosen, _shipped_thresholds(source))
+            model = training.fit([items[i] for i in train], categories, masker)
             scorer = Scorer.load(_rules_copy(source, work, chosen, model))
             texts = [str(items[i]["text"]) for i in held]
             for i, findings in zip(held, scorer.score_many(texts), strict=True):
@@ -226,7 +244,7 @@ def main() -> None:
             shown = {c: t for c, t in chosen.items() if t is not OFF}
             print(f"fold {fold}: thresholds {shown}", flush=True)
         _report(counts, categories)
-        final = thresholds_for(items, categories, by_rules, gated, args.folds, args.choose)
+        final = thresholds_for(items, categories, by_rules, gated, masker, args.folds, args.choose)
     print("\nthresholds for the shipped rulebook (every post, inner CV):")
     for category, threshold in final.items():
         print(f"  {category:<22} {'off' if threshold is OFF else threshold}")
@@ -236,6 +254,7 @@ def fresh(
     source: Path,
     items: Sequence[dict[str, Any]],
     categories: Sequence[str],
+    masker: Masker,
     path: Path,
     k: int,
     how: str,
@@ -249,10 +268,11 @@ def fresh(
         if how == "shipped":
             chosen = _shipped_thresholds(source)
         else:
-            chosen = thresholds_for(items, categories, by_rules, gated, k, how)
+            chosen = thresholds_for(items, categories, by_rules, gated, masker, k, how)
         print(f"thresholds: {chosen}")
         fresh_rules, _ = gates(source, unseen, work)
-        scorer = Scorer.load(_rules_copy(source, work, chosen, training.fit(items, categories)))
+        model = training.fit(items, categories, masker)
+        scorer = Scorer.load(_rules_copy(source, work, chosen, model))
         texts = [str(item["text"]) for item in unseen]
         for item, rules, findings in zip(
             unseen, fresh_rules, scorer.score_many(texts), strict=True

@@ -637,11 +637,13 @@ def rules_train() -> None:
     """Retrain the conduct classifier on eval/posts.jsonl and save it in the rulebook
     (models/conduct/): run after the labelled posts change. The rulebook version changes."""
     from socialaudit.settings import rules_dir
+    from transforms.scoring.conduct_model import Masker
     from transforms.scoring.rulebook import load_rulebook
     from transforms.scoring.training import train
 
     folder = rules_dir()
-    out, training = train(folder, list(load_rulebook(folder).categories))
+    book = load_rulebook(folder)
+    out, training = train(folder, list(book.categories), Masker.from_signals(book.signals))
     typer.echo(f"trained on {training['posts']} posts ({training['training_sha256'][:12]}): {out}")
     typer.echo(f"rulebook version {load_rulebook(folder).version}")
 

@@ -34,6 +34,25 @@ PAIRS = {
         "Sorry to hear you're unwell, I can't advise on here, please call 111",
     ),
 }
+# Neutral statements of identity and belief beyond the guardrail's probes, written for this test:
+# no model-backed rule may flag them (the thresholds in model_backed.yaml keep a margin above them).
+NEUTRAL = [
+    "My husband and I are both Sikh and we run the hospital choir.",
+    "Our new consultant is a Nigerian woman and she is brilliant.",
+    "Two of our healthcare assistants are Filipino and they taught me so much.",
+    "Elderly patients make up most of our admissions in winter.",
+    "I'm a wheelchair user and a qualified occupational therapist.",
+    "Our ward manager came out as bisexual at the Pride event last year.",
+    "I'm an immigrant from Ghana and I've been a midwife here for ten years.",
+    "Ramadan starts next week so I'll be working nights while fasting.",
+    "I voted Reform and I'm not ashamed of it.",
+    "As a trans woman I'm grateful to my team for their support.",
+    "Polish nurses have been part of our team for years and we're lucky to have them.",
+    "Many older people live alone and struggle to get to appointments.",
+    "Muslim colleagues, our prayer room on level 2 is open again.",
+    "Gay and lesbian patients deserve care free from judgement.",
+    "I'm a Catholic and I go to mass before my Sunday shift.",
+]
 CLAIM_POST = "Natural immunity is far better than any vaccine, your body knows what to do"
 NO_SIGNAL_POST = "Flew through the whole weekend, what a buzz"
 
@@ -41,6 +60,11 @@ NO_SIGNAL_POST = "Flew through the whole weekend, what a buzz"
 @pytest.fixture(scope="module")
 def model():
     return conduct_model.load(rules_dir())
+
+
+@pytest.fixture(scope="module")
+def masker() -> conduct_model.Masker:
+    return conduct_model.Masker.from_signals(load_rulebook().signals)
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +79,44 @@ def test_the_model_loads_from_the_repository_with_one_label_per_category(model) 
 
 
 @pytest.mark.parametrize("category", sorted(PAIRS))
-def test_a_clear_case_scores_above_its_hard_negative(model, category: str) -> None:
-    clear, hard_negative = conduct_model.predict(model, list(PAIRS[category]))
+def test_a_clear_case_scores_above_its_hard_negative(model, masker, category: str) -> None:
+    clear, hard_negative = conduct_model.predict(model, masker, list(PAIRS[category]))
     assert clear[category] > hard_negative[category]
 
 
-def test_the_model_was_trained_on_the_current_labelled_posts() -> None:
-    """Fails when eval/posts.jsonl changes without `socialaudit rules train`."""
+def test_the_model_was_trained_on_the_current_labelled_posts_and_masks(masker) -> None:
+    """Fails when eval/posts.jsonl or a masking signal changes without `socialaudit rules
+    train`."""
     meta = json.loads((rules_dir() / conduct_model.MODEL_DIR / "meta.json").read_text())
-    trained_on = meta[conduct_model.META_KEY]["training_sha256"]
+    trained = meta[conduct_model.META_KEY]
     current = conduct_model.training_sha256(rules_dir() / conduct_model.TRAINING_FILE)
-    assert trained_on == current, "eval/posts.jsonl changed: run `socialaudit rules train`"
+    assert trained["training_sha256"] == current, "eval/posts.jsonl changed: retrain"
+    assert trained["mask_sha256"] == masker.fingerprint, "a masking signal changed: retrain"
 
 
-def test_model_text_folds_case_handles_and_digits() -> None:
-    assert conduct_model.model_text("@Sam_1 Take 20MG") == "@user take 00mg"
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("@Sam_1 Take 20MG, see https://x.co/a", "xuserx take xnumx mg, see xlinkx"),
+        ("Muslims breed like rabbits", "breed like rabbits"),
+        ("I'm disabled and proud", "i'm and proud"),
+        ("Mrs Patel in bed 4 is a useless cow", "xnamex xnamex in bed xnumx is a useless cow"),
+    ],
+)
+def test_the_classifier_never_sees_identity_names_handles_links_or_numbers(
+    masker, text: str, masked: str
+) -> None:
+    assert " ".join(masker(text).split()) == masked
+
+
+def test_neutral_statements_of_identity_look_alike_to_the_classifier(model, masker) -> None:
+    """Written for this test, beyond the guardrail's probes: who is named changes nothing."""
+    texts = [
+        f"Our new consultant is {who} and she is brilliant"
+        for who in ("Nigerian", "gay", "Catholic", "disabled", "pregnant", "Jewish")
+    ]
+    scores = conduct_model.predict(model, masker, texts)
+    assert all(s == scores[0] for s in scores)
 
 
 @pytest.fixture()
@@ -137,7 +184,20 @@ def test_the_model_runs_once_per_post_for_all_its_labels(scorer: Scorer, monkeyp
     assert len(fake.calls) == 1 and len(fake.calls[0]) == 3
 
 
-def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(tmp_path: Path) -> None:
+def test_no_model_backed_rule_flags_a_neutral_statement_of_identity(scorer: Scorer) -> None:
+    backed = {r.id for r in scorer.rulebook.rules if r.source.endswith("model_backed.yaml")}
+    flagged = [
+        (text, finding.rule_id)
+        for text, findings in zip(NEUTRAL, scorer.score_many(NEUTRAL), strict=True)
+        for finding in findings
+        if finding.rule_id in backed
+    ]
+    assert flagged == []
+
+
+def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(
+    tmp_path: Path, masker
+) -> None:
     posts = [
         {"text": "couple of lines before my shift", "categories": ["substance_misuse"]},
         {"text": "off to the gym after my shift", "categories": []},
@@ -145,7 +205,8 @@ def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(tmp_pat
         {"text": "flu jabs at the pharmacy this week", "categories": []},
     ]
     categories = ["substance_misuse", "misinformation"]
-    save(fit(posts, categories, epochs=2), tmp_path, {"training_sha256": "abc"})
+    save(fit(posts, categories, masker, epochs=2), tmp_path, {"training_sha256": "abc"})
     model = conduct_model.load(tmp_path)
     assert model.meta[conduct_model.META_KEY] == {"training_sha256": "abc"}
-    assert set(conduct_model.predict(model, ["a line before work"])[0]) == set(categories)
+    predicted = conduct_model.predict(model, masker, ["a line before work"])
+    assert set(predicted[0]) == set(categories)

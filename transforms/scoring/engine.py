@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +35,7 @@ from transforms.scoring.rulebook import (
     Rule,
     Rulebook,
     RulebookError,
+    Signal,
     load_rulebook,
 )
 from transforms.scoring.triggers import TriggerIndex
@@ -261,7 +262,7 @@ class Scorer:
             for pattern in rule.match:
                 if pattern.kind != "signal":
                     self.matcher.add(f"R|{rule.id}", pattern, f"{rule.source}:{rule.id}")
-        self._models = _Models(rulebook.folder)
+        self._models = _Models(rulebook.folder, rulebook.signals)
         self._gates = [_gate(rule) for rule in rulebook.rules]
         self._rules_by_label: dict[str, list[int]] = defaultdict(list)
         for index, rule in enumerate(rulebook.rules):
@@ -584,30 +585,32 @@ class _Models:
     `conduct` inside the rulebook folder. Each gives a post's probabilities keyed by the names
     rules use (`profanity`, `conduct/<category>`)."""
 
-    def __init__(self, rules_folder: Path) -> None:
+    def __init__(self, rules_folder: Path, signals: Mapping[str, Signal]) -> None:
         self._folder = rules_folder
+        self._signals = signals  # the conduct classifier's masks are read from them
         self._loaded: dict[str, Any] = {}
 
     def predict(self, classifier: str, texts: list[str]) -> list[dict[str, float]]:
         if classifier not in MODELS:
             raise RulebookError(f"unknown model {classifier!r}; known: {', '.join(MODELS)}")
         if classifier not in self._loaded:
-            self._loaded[classifier] = _load_model(classifier, self._folder)
+            self._loaded[classifier] = _load_model(classifier, self._folder, self._signals)
         model = self._loaded[classifier]
         if classifier == "profanity":
             return [{"profanity": float(p)} for p in model(texts)]
+        nlp, masker = model
         return [
             {f"conduct/{label}": p for label, p in labels.items()}
-            for labels in conduct_model.predict(model, texts)
+            for labels in conduct_model.predict(nlp, masker, texts)
         ]
 
 
-def _load_model(classifier: str, rules_folder: Path) -> Any:
+def _load_model(classifier: str, rules_folder: Path, signals: Mapping[str, Signal]) -> Any:
     if classifier == "profanity":
         from profanity_check import predict_prob
 
         return predict_prob
     try:
-        return conduct_model.load(rules_folder)
+        return conduct_model.load(rules_folder), conduct_model.Masker.from_signals(signals)
     except (FileNotFoundError, OSError) as error:
         raise RulebookError(str(error)) from None
