@@ -149,7 +149,7 @@ def test_an_exception_marked_anywhere_ignores_the_sentence_scope(tmp_path: Path)
 
 
 def test_unknown_exception_option_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(RulebookError, match="unknown exception option"):
+    with pytest.raises(RulebookError, match="T-WAIT: unknown exception option"):
         _with_rule(tmp_path, CLAUSE_RULE.replace("same_clause", "same_clouse"))
 
 

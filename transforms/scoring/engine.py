@@ -505,19 +505,16 @@ def _suppressed(rule: Rule, match: Span, by_label: Hits) -> bool:
                 return True
             if rule.scope == "sentence" and not by_label.same_sentence(span, match):
                 continue
+            gap: tuple[int, int] | None = None  # the tokens between, for `same_clause`
             if suppressor.before is not None:
                 gap = (span.end, match.start)
-                if not (span.end <= match.start and match.start - span.end <= suppressor.before):
-                    continue
+                near = 0 <= match.start - span.end <= suppressor.before
             elif suppressor.after is not None:
                 gap = (match.end, span.start)
-                if not (span.start >= match.end and span.start - match.end <= suppressor.after):
-                    continue
-            elif _near(span, match, rule.window):
-                return True
+                near = 0 <= span.start - match.end <= suppressor.after
             else:
-                continue
-            if not (suppressor.same_clause and _clause_break(match.doc, *gap)):
+                near = _near(span, match, rule.window)
+            if near and not (suppressor.same_clause and gap and _clause_break(match.doc, *gap)):
                 return True
     return False
 

@@ -222,12 +222,12 @@ def _requirement(raw: dict[str, Any], where: str) -> Requirement:
     raise RulebookError(f"{where}: a requirement needs 'any', 'weighted' or 'model'")
 
 
-def _suppressor(raw: str | dict[str, Any]) -> Suppressor:
+def _suppressor(raw: str | dict[str, Any], where: str) -> Suppressor:
     if isinstance(raw, str):
         return Suppressor(raw)
     unknown = set(raw) - {"signal", "before", "after", "anywhere", "same_clause"}
     if unknown:
-        raise RulebookError(f"unknown exception option(s) {sorted(unknown)}")
+        raise RulebookError(f"{where}: unknown exception option(s) {sorted(unknown)}")
     return Suppressor(
         raw["signal"],
         before=raw.get("before"),
@@ -258,7 +258,7 @@ def _load_rules(folder: Path) -> tuple[Rule, ...]:
                         guidance_text=" ".join(guidance.get("text", "").split()),
                         match=_patterns(spec["match"], where),
                         requires=tuple(_requirement(r, where) for r in spec.get("requires") or []),
-                        unless=tuple(_suppressor(u) for u in spec.get("unless") or []),
+                        unless=tuple(_suppressor(u, where) for u in spec.get("unless") or []),
                         window=spec.get("window"),
                         scope=spec.get("scope", "post"),
                         examples_flag=tuple(examples.get("flag") or []),
@@ -314,13 +314,12 @@ def _check(book: Rulebook) -> None:
         named = [p.value for p in rule.match if p.kind == "signal"]
         for requirement in rule.requires:
             named += list(requirement.signals) + list(requirement.weights)
-        named += [s.signal for s in rule.unless]
-        for requirement in rule.requires:
             if requirement.model and not _known_model(requirement.model, book):
                 raise RulebookError(
                     f"{where}: unknown model {requirement.model!r}; known: profanity, "
                     "conduct/<category>"
                 )
+        named += [s.signal for s in rule.unless]
         for name in named:
             if name not in book.signals:
                 raise RulebookError(f"{where}: unknown signal {name!r}")
