@@ -308,6 +308,49 @@ def test_instagram_account_is_found_whatever_the_language(labels, handle, name, 
     assert (account.handle, account.display_name) == (handle, name)
 
 
+def _comment(fields: dict[str, str], at: int = 1714560000) -> dict:
+    smd = {mojibake(label): {"value": mojibake(value)} for label, value in fields.items()}
+    return {"media_list_data": [{"uri": ""}], "string_map_data": {**smd, "Time": {"timestamp": at}}}
+
+
+@pytest.mark.parametrize(
+    ("entries", "texts", "no_text"),
+    [
+        # English labels: only the media owner means the comment has no text.
+        ([{"Media Owner": "theo_r.pharm"}, {"Comment": "lovely"}], ["lovely"], 1),
+        # The owner of a deleted post is missing: the comment alone is still the comment.
+        ([{"Comment": "congrats"}], ["congrats"], 0),
+        # Dutch labels, known.
+        ([{"Media-eigenaar": "daan.vd"}, {"Opmerking": "Mooi 👏"}], ["Mooi 👏"], 1),
+        # German labels, never listed: learnt from the entry holding both fields.
+        (
+            [
+                {"Kommentar": "Schön", "Medieninhaber": "lena.k"},
+                {"Medieninhaber": "jonas_p"},
+                {"Kommentar": "wow"},
+            ],
+            ["Schön", "wow"],
+            1,
+        ),
+        # Greek, nothing to learn from: a handle-shaped value is the owner, prose is the comment.
+        ([{"Κάτοχος": "maria.g"}, {"Σχόλιο": "Τέλειο!"}], ["Τέλειο!"], 1),
+    ],
+    ids=["english", "owner-missing", "dutch", "german-learnt", "greek-by-shape"],
+)
+def test_instagram_comment_without_text_never_takes_the_owner_name(
+    entries, texts, no_text, tmp_path
+):
+    """A comment entry whose text field is missing must not be stored with the owner's handle."""
+    listed = [_comment(fields, 1714560000 + i) for i, fields in enumerate(entries)]
+    (tmp_path / "post_comments_1.json").write_text(json.dumps(listed))
+    coverage = Coverage()
+    with ExportFiles(tmp_path) as files:
+        records = list(instagram.Parser().parse(files, "json", coverage))
+    assert [r.text for r in records] == texts
+    assert coverage.records_read == len(entries)
+    assert dict(coverage.skipped) == ({"no_text": no_text} if no_text else {})
+
+
 # -- one export, two platforms --------------------------------------------------------------------
 
 

@@ -13,8 +13,12 @@ instagram_legacy.py. From 2021:
   `comments_media_comments` before 2023) and `reels_comments.json` (`comments_reels_comments`).
   Each is `{"string_map_data": {"Comment": {"value"}, "Media Owner": {"value"}, "Time":
   {"timestamp"}}}` with the keys in the account's language, so fields are told apart by what
-  they hold: the time is the field with a timestamp, the comment the first other field with a
-  value (Meta writes it before the media owner).
+  they hold and where: the time is the field with a timestamp; of two text fields the comment is
+  the first (Meta writes it before the media owner), which also teaches the file's two labels.
+  An entry with one text field (the owner of a deleted post is missing, or the comment text is)
+  is the comment when its label is a comment label and the owner when it is an owner label; with
+  a label never seen, a value shaped like a handle is taken as the owner, so a comment without
+  text is counted as `no_text` instead of being stored as the owner's name.
 
 The account is in `personal_information.json` as `string_map_data` whose labels are in the
 account's language: the username is found under any of its known labels, or else as the first
@@ -75,6 +79,10 @@ _NAME_LABELS = frozenset(
     }
 )
 _HANDLE = re.compile(r"(?=.*[a-z])[a-z0-9._]{1,30}")
+# Comment-file labels in the languages seen in real exports (compared lower-case); any other
+# language's labels are learnt from the file itself.
+_COMMENT_LABELS = frozenset({"comment", "opmerking"})
+_OWNER_LABELS = frozenset({"media owner", "media-eigenaar"})
 
 _POST_KEYS = frozenset({"media", "title", "creation_timestamp"})
 _MEDIA_KEYS = frozenset(
@@ -112,7 +120,7 @@ class Parser:
             recognised.add(member.name)
             read = _READERS.get(member.basename.lower(), _post_outcome)
             if _COMMENTS_FILE.fullmatch(member.basename.lower()):
-                read = _comment_outcome
+                read = _CommentReader(entries)
             yield from counted((read(entry, coverage) for entry in entries), coverage)
         coverage.files_recognised.extend(sorted(recognised))
         coverage.files_ignored.extend(ignored_labels(files, recognised))
@@ -192,22 +200,54 @@ def _post_outcome(entry: object, coverage: Coverage) -> Outcome:
     return record_or_skip(PLATFORM, "post", caption, timestamp)
 
 
-def _comment_outcome(entry: object, coverage: Coverage) -> Outcome:
-    """Fields are picked by what they hold, since their names are localized."""
-    if not isinstance(entry, dict):
-        return "not_an_object"
-    count_unknown_keys(coverage, "comment", entry, _COMMENT_KEYS)
-    string_map = entry.get("string_map_data")
-    fields = (
-        [f for f in string_map.values() if isinstance(f, dict)]
-        if isinstance(string_map, dict)
-        else []
-    )
-    time_field = next((f for f in fields if utc_from_unix(f.get("timestamp"))), {})
-    text = next(
-        (f["value"] for f in fields if f is not time_field and isinstance(f.get("value"), str)), ""
-    )
-    return record_or_skip(PLATFORM, "comment", text, time_field.get("timestamp"))
+class _CommentReader:
+    """Reads one comments file, whose field labels are in the account's language."""
+
+    def __init__(self, entries: list[object]) -> None:
+        self.comment_labels = set(_COMMENT_LABELS)
+        self.owner_labels = set(_OWNER_LABELS)
+        for entry in entries:
+            texts = _text_fields(entry)
+            if len(texts) >= 2:  # Meta's order: the comment, then the media owner
+                self.comment_labels.add(texts[0][0])
+                self.owner_labels.update(label for label, _ in texts[1:])
+
+    def __call__(self, entry: object, coverage: Coverage) -> Outcome:
+        if not isinstance(entry, dict):
+            return "not_an_object"
+        count_unknown_keys(coverage, "comment", entry, _COMMENT_KEYS)
+        return record_or_skip(PLATFORM, "comment", self._text(entry), _timestamp(entry))
+
+    def _text(self, entry: dict[str, object]) -> str:
+        texts = _text_fields(entry)
+        labelled = next((v for label, v in texts if label in self.comment_labels), None)
+        if labelled is not None or len(texts) != 1:
+            return labelled if labelled is not None else texts[0][1] if texts else ""
+        label, value = texts[0]
+        if label in self.owner_labels or _HANDLE.fullmatch(value):
+            return ""  # only the media owner: the comment itself has no text
+        return value
+
+
+def _string_map(entry: object) -> dict[str, object]:
+    smd = entry.get("string_map_data") if isinstance(entry, dict) else None
+    return smd if isinstance(smd, dict) else {}
+
+
+def _timestamp(entry: dict[str, object]) -> object:
+    fields = (f for f in _string_map(entry).values() if isinstance(f, dict))
+    return next((f["timestamp"] for f in fields if utc_from_unix(f.get("timestamp"))), None)
+
+
+def _text_fields(entry: object) -> list[tuple[str, str]]:
+    """(lower-case label, value) of each field holding text and no time, in the export's order."""
+    return [
+        (label.strip().lower(), field["value"])
+        for label, field in _string_map(entry).items()
+        if isinstance(field, dict)
+        and isinstance(field.get("value"), str)
+        and not utc_from_unix(field.get("timestamp"))
+    ]
 
 
 def _profile_fields(tree: object) -> dict[str, object] | None:
