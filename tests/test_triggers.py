@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from bench.generate import post_texts
 from transforms.scoring.engine import Scorer
-from transforms.scoring.triggers import TriggerIndex, required_literals, trigger_prefixes
+from transforms.scoring.triggers import (
+    TriggerIndex,
+    has_group_reference,
+    required_literals,
+    trigger_prefixes,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,6 +58,15 @@ def test_literals_required_anywhere_are_read_from_the_pattern(
     pattern: str, literals: set[str] | None
 ) -> None:
     assert required_literals(re.compile(pattern)) == literals
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refers"),
+    [(r"(a)\1", True), (r"(?P<x>a)b|c(?P=x)", True), (r"(a)?(?(1)b|c)", True),
+     (r"(?:(a)|b)(?=\1)", True), (r"(a)|b", False), (r"x(?:y|(z))+", False), (r"abc", False)],
+)  # fmt: skip
+def test_references_to_groups_are_found_at_any_depth(pattern: str, refers: bool) -> None:
+    assert has_group_reference(re.compile(pattern)) is refers
 
 
 def test_a_trigger_inside_another_is_found() -> None:

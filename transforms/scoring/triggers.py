@@ -185,6 +185,31 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def has_group_reference(pattern: re.Pattern[str]) -> bool:
+    """Whether the pattern refers back to a group (`\\1`, `(?P=name)`, `(?(1)...)`), so its
+    alternatives cannot be compiled apart without changing what they match."""
+    if not pattern.groups:
+        return False
+    pending: list[Any] = [sre_parse.parse(pattern.pattern, pattern.flags)]
+    while pending:
+        for op, value in pending.pop():
+            if op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
+                return True
+            pending += _subsequences(value)
+    return False
+
+
+def _subsequences(value: Any) -> list[Any]:
+    """The parse-tree sequences nested in an item's value (a group's, a branch's, a repeat's)."""
+    found = []
+    for part in value if isinstance(value, (tuple, list)) else ():
+        if isinstance(part, sre_parse.SubPattern):
+            found.append(part)
+        elif isinstance(part, (tuple, list)):
+            found += _subsequences(part)
+    return found
+
+
 # -- literals required anywhere ------------------------------------------------------------------
 
 
