@@ -111,3 +111,33 @@ words = st.sampled_from(
 def test_no_regex_is_skipped_on_arbitrary_text(rulebook_index, pieces: list[str]) -> None:
     regexes, index = rulebook_index
     assert_no_match_is_skipped(index, regexes, " ".join(pieces))
+
+
+def test_the_cached_index_finds_what_a_fresh_one_finds(tmp_path, rulebook_index) -> None:
+    regexes, fresh = rulebook_index
+    texts = post_texts(random.Random(5), breaking_share=0.5)
+    sample = [next(texts) for _ in range(300)]
+    TriggerIndex(regexes, tmp_path)  # writes the cache
+    (entry,) = tmp_path.glob("first-pass-*.json")
+    cached = TriggerIndex(regexes, tmp_path)
+    assert [cached.candidates(t) for t in sample] == [fresh.candidates(t) for t in sample]
+    assert cached.always == fresh.always
+    assert entry.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda entry: entry.write_text('{"always": [0]'),  # cut short
+        lambda entry: entry.write_text('{"always": [99999], "at_words": {}}'),  # not its shape
+        lambda entry: entry.chmod(0o666),  # writable by others: not trusted
+    ],
+)
+def test_a_spoilt_cache_is_rebuilt_not_believed(tmp_path, spoil) -> None:
+    regexes = [re.compile(p) for p in (r"\bthe\b", r"\bthere\b", r"here", r"[a-z]+@[a-z]+")]
+    TriggerIndex(regexes, tmp_path)
+    (entry,) = tmp_path.glob("first-pass-*.json")
+    entry.write_text(entry.read_text().replace('"here":[2]', '"here":[3]'))
+    assert TriggerIndex(regexes, tmp_path).candidates("over there") == [0, 1, 3]  # believed
+    spoil(entry)
+    assert TriggerIndex(regexes, tmp_path).candidates("over there") == [0, 1, 2]
