@@ -79,3 +79,9 @@ def encryption_key(db_path: Path | None = None) -> str | None:
             raise UnsafeKeyStorage(f"the key file {file} must not be stored beside the database")
         key = file.read_text(encoding="utf-8").strip()
     return key or None
+
+
+def cache_dir() -> Path:
+    """Private data derived from the rulebook (transforms/scoring/index_cache.py)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "socialaudit"
+    return Path(os.environ.get("SOCIALAUDIT_CACHE", base))

@@ -14,6 +14,8 @@ import pytest
 
 # Before anything imports Prefect: never touch the developer's own Prefect home.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="socialaudit-prefect-"))
+# Nor the developer's cache of the scoring first pass.
+os.environ.setdefault("SOCIALAUDIT_CACHE", tempfile.mkdtemp(prefix="socialaudit-cache-"))
 
 
 @pytest.fixture(scope="session")

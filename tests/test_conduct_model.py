@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -107,6 +108,24 @@ def test_the_classifier_never_sees_identity_names_handles_links_or_numbers(
     masker, text: str, masked: str
 ) -> None:
     assert " ".join(masker(text).split()) == masked
+
+
+def test_the_first_pass_never_changes_the_masked_text(masker) -> None:
+    """Posts that hold one masking alternative, several, or none mask as if every regex ran."""
+    texts = [
+        *NEUTRAL,
+        *(text for pair in PAIRS.values() for text in pair),
+        "Muslims and Polish nurses, Mrs Patel in bed 4, called Dave, pregnant staff over 50",
+        "Those people who come over here, a gay nurse and an older woman of childbearing age",
+        "No identity here at all, just a long shift and a cold tea",
+    ]
+    every_regex = dataclasses.replace(masker, first_pass=None)
+    assert masker.first_pass is not None
+    for _ in range(masker.first_pass.BUILT_AFTER):  # built once enough texts were masked
+        masker("warming up")
+    assert [masker(t) for t in texts] == [every_regex(t) for t in texts]
+    assert masker.first_pass.built
+    assert masker(texts[-3]) != texts[-3].lower()  # the texts do hold masked words
 
 
 def test_neutral_statements_of_identity_look_alike_to_the_classifier(model, masker) -> None:

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from bench.generate import post_texts
 from transforms.scoring.engine import Scorer
-from transforms.scoring.triggers import TriggerIndex, required_literals, trigger_prefixes
+from transforms.scoring.triggers import (
+    TriggerIndex,
+    has_group_reference,
+    required_literals,
+    trigger_prefixes,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,6 +58,15 @@ def test_literals_required_anywhere_are_read_from_the_pattern(
     pattern: str, literals: set[str] | None
 ) -> None:
     assert required_literals(re.compile(pattern)) == literals
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refers"),
+    [(r"(a)\1", True), (r"(?P<x>a)b|c(?P=x)", True), (r"(a)?(?(1)b|c)", True),
+     (r"(?:(a)|b)(?=\1)", True), (r"(a)|b", False), (r"x(?:y|(z))+", False), (r"abc", False)],
+)  # fmt: skip
+def test_references_to_groups_are_found_at_any_depth(pattern: str, refers: bool) -> None:
+    assert has_group_reference(re.compile(pattern)) is refers
 
 
 def test_a_trigger_inside_another_is_found() -> None:
@@ -97,3 +111,33 @@ words = st.sampled_from(
 def test_no_regex_is_skipped_on_arbitrary_text(rulebook_index, pieces: list[str]) -> None:
     regexes, index = rulebook_index
     assert_no_match_is_skipped(index, regexes, " ".join(pieces))
+
+
+def test_the_cached_index_finds_what_a_fresh_one_finds(tmp_path, rulebook_index) -> None:
+    regexes, fresh = rulebook_index
+    texts = post_texts(random.Random(5), breaking_share=0.5)
+    sample = [next(texts) for _ in range(300)]
+    TriggerIndex(regexes, tmp_path)  # writes the cache
+    (entry,) = tmp_path.glob("first-pass-*.json")
+    cached = TriggerIndex(regexes, tmp_path)
+    assert [cached.candidates(t) for t in sample] == [fresh.candidates(t) for t in sample]
+    assert cached.always == fresh.always
+    assert entry.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda entry: entry.write_text('{"always": [0]'),  # cut short
+        lambda entry: entry.write_text('{"always": [99999], "at_words": {}}'),  # not its shape
+        lambda entry: entry.chmod(0o666),  # writable by others: not trusted
+    ],
+)
+def test_a_spoilt_cache_is_rebuilt_not_believed(tmp_path, spoil) -> None:
+    regexes = [re.compile(p) for p in (r"\bthe\b", r"\bthere\b", r"here", r"[a-z]+@[a-z]+")]
+    TriggerIndex(regexes, tmp_path)
+    (entry,) = tmp_path.glob("first-pass-*.json")
+    entry.write_text(entry.read_text().replace('"here":[2]', '"here":[3]'))
+    assert TriggerIndex(regexes, tmp_path).candidates("over there") == [0, 1, 3]  # believed
+    spoil(entry)
+    assert TriggerIndex(regexes, tmp_path).candidates("over there") == [0, 1, 2]

@@ -18,13 +18,14 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
 
 from transforms.scoring.rulebook import Signal
+from transforms.scoring.triggers import TriggerIndex, has_group_reference
 
 MODEL_DIR = Path("models") / "conduct"  # inside the rules folder
 TRAINING_FILE = Path("eval") / "posts.jsonl"  # inside the rules folder
@@ -54,6 +55,9 @@ class Masker:
     groups: tuple[re.Pattern[str], ...]
     names: tuple[re.Pattern[str], ...]
     fingerprint: str  # of the signal definitions used, recorded in the model's meta
+    # A cheap first pass (as the engine's): most posts hold none of a signal's phrases and
+    # regexes, so its regex need not scan them, and most of the rest only one of them.
+    first_pass: _FirstPass | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_signals(cls, signals: Mapping[str, Signal]) -> Masker:
@@ -62,20 +66,26 @@ class Masker:
             raise KeyError(f"the conduct classifier's masks need signals {missing}")
         definition = {n: [(p.kind, p.value) for p in signals[n].patterns] for n in signals}
         used = {n: definition[n] for n in (*GROUP_SIGNALS, *NAME_SIGNALS)}
+        parts = [_parts(signals[n]) for n in (*GROUP_SIGNALS, *NAME_SIGNALS)]
+        whole = tuple(re.compile("|".join(p)) for p in parts)
         return cls(
-            groups=tuple(_compiled(signals[n]) for n in GROUP_SIGNALS),
-            names=tuple(_compiled(signals[n]) for n in NAME_SIGNALS),
+            groups=whole[: len(GROUP_SIGNALS)],
+            names=whole[len(GROUP_SIGNALS) :],
             fingerprint=hashlib.sha256(json.dumps(used, sort_keys=True).encode()).hexdigest(),
+            first_pass=_FirstPass(whole, parts),
         )
 
     def __call__(self, text: str) -> str:
+        patterns = self.first_pass.narrowed(text) if self.first_pass else self.groups + self.names
+        groups, names = patterns[: len(self.groups)], patterns[len(self.groups) :]
         spans: list[tuple[int, int, str]] = []
         spans += [(*m.span(), LINK) for m in _LINK.finditer(text)]
         spans += [(*m.span(), USER) for m in _HANDLE.finditer(text)]
-        for pattern in self.groups:
-            spans += [(*m.span(), GROUP) for m in pattern.finditer(text) if m.end() > m.start()]
-        for pattern in self.names:
-            for match in pattern.finditer(text):
+        for pattern in groups:
+            if pattern is not None:
+                spans += [(*m.span(), GROUP) for m in pattern.finditer(text) if m.end() > m.start()]
+        for pattern in names:
+            for match in pattern.finditer(text) if pattern is not None else ():
                 spans += [
                     (match.start() + w.start(), match.start() + w.end(), NAME)
                     for w in _CAPITALISED.finditer(match.group())
@@ -91,9 +101,61 @@ class Masker:
         return "".join(out)
 
 
-def _compiled(signal: Signal) -> re.Pattern[str]:
-    """One regex for a signal's phrases (case-insensitive, whole words) and regexes; token and
-    entity patterns are left out (none of the masking signals uses them)."""
+class _FirstPass:
+    """Which masking regexes can match a text, and with which of their alternatives. A regex
+    `A|B|C` matches exactly as `A` does wherever `B` and `C` cannot match at all, so a text is
+    scanned with the one alternative that may match, with none when none may, and with the
+    whole regex otherwise: the masked text is the same as if every regex had run. The index
+    (about 0.15 s to build) is built only once enough texts were masked to pay for it, so
+    `check` on one post never builds it."""
+
+    BUILT_AFTER = 500  # texts
+
+    def __init__(self, whole: Sequence[re.Pattern[str]], parts: Sequence[list[str]]) -> None:
+        self._whole = tuple(whole)
+        self._parts = parts
+        self._seen = 0
+        self._alone: list[re.Pattern[str]] = []  # every regex's alternatives, in turn
+        self._owner: list[int] = []  # the regex each alternative belongs to
+        self._index: TriggerIndex | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._index is not None
+
+    def narrowed(self, text: str) -> Sequence[re.Pattern[str] | None]:
+        """For each regex, the one to run over the text; None when it cannot match."""
+        if self._index is None:
+            self._seen += 1
+            if self._seen <= self.BUILT_AFTER:
+                return self._whole
+            self._build()
+        possible: dict[int, list[int]] = {}
+        for index in self._index.candidates(text):  # type: ignore[union-attr]
+            possible.setdefault(self._owner[index], []).append(index)
+        return [
+            None
+            if number not in possible
+            else self._alone[possible[number][0]]
+            if len(possible[number]) == 1
+            else regex
+            for number, regex in enumerate(self._whole)
+        ]
+
+    def _build(self) -> None:
+        for number, (regex, sources) in enumerate(zip(self._whole, self._parts, strict=True)):
+            if len(sources) > 1 and not has_group_reference(regex):
+                alone = [re.compile(source) for source in sources]
+            else:  # one alternative, or group numbers that would change if split
+                alone = [regex]
+            self._alone += alone
+            self._owner += [number] * len(alone)
+        self._index = TriggerIndex(self._alone)
+
+
+def _parts(signal: Signal) -> list[str]:
+    """A signal's phrases (case-insensitive, whole words) and regexes as alternatives of one
+    regex; token and entity patterns are left out (none of the masking signals uses them)."""
     parts = []
     for pattern in signal.patterns:
         if pattern.kind == "phrases":
@@ -101,7 +163,7 @@ def _compiled(signal: Signal) -> re.Pattern[str]:
             parts.append(r"(?i:(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w))")
         elif pattern.kind == "regex":
             parts.append(f"(?:{_scoped(pattern.value)})")
-    return re.compile("|".join(parts))
+    return parts
 
 
 def _scoped(regex: str) -> str:

@@ -13,10 +13,16 @@ large character class, a lookbehind only, a non-ASCII character) simply always r
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+from transforms.scoring import index_cache
 
 try:  # Python 3.11+
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -185,6 +191,31 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def has_group_reference(pattern: re.Pattern[str]) -> bool:
+    """Whether the pattern refers back to a group (`\\1`, `(?P=name)`, `(?(1)...)`), so its
+    alternatives cannot be compiled apart without changing what they match."""
+    if not pattern.groups:
+        return False
+    pending: list[Any] = [sre_parse.parse(pattern.pattern, pattern.flags)]
+    while pending:
+        for op, value in pending.pop():
+            if op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
+                return True
+            pending += _subsequences(value)
+    return False
+
+
+def _subsequences(value: Any) -> list[Any]:
+    """The parse-tree sequences nested in an item's value (a group's, a branch's, a repeat's)."""
+    found = []
+    for part in value if isinstance(value, (tuple, list)) else ():
+        if isinstance(part, sre_parse.SubPattern):
+            found.append(part)
+        elif isinstance(part, (tuple, list)):
+            found += _subsequences(part)
+    return found
+
+
 # -- literals required anywhere ------------------------------------------------------------------
 
 
@@ -256,31 +287,25 @@ class TriggerIndex:
     trigger: literal starts at the start of a word (`trigger_prefixes`), or literals anywhere
     (`required_literals`); one without either always runs. Every text is folded and scanned
     twice by a compiled regex of all triggers (in C, at every position), which reports the
-    longest trigger at each place: the shorter ones found there are its own prefixes."""
+    longest trigger at each place: the shorter ones found there are its own prefixes. Reading
+    the triggers takes about 2 CPU-s for a large rulebook; given a cache folder, they are kept
+    there (index_cache.py) for the next process with the same regexes."""
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str]], cache: Path | None = None) -> None:
         self._count = len(patterns)
-        self._always: list[int] = []
-        at_words: dict[str, list[int]] = defaultdict(list)
-        anywhere: dict[str, list[int]] = defaultdict(list)
-        for index, pattern in enumerate(patterns):
-            prefixes = trigger_prefixes(pattern)
-            selective = prefixes and _selectivity(prefixes, True)[0] >= _SELECTIVE_ENOUGH
-            literals = None if selective else required_literals(pattern)  # costs some time
-            if prefixes and (
-                not literals or _selectivity(prefixes, True) >= _selectivity(literals)
-            ):
-                for prefix in prefixes:
-                    at_words[prefix].append(index)
-            elif literals:
-                for literal in literals:
-                    anywhere[literal].append(index)
-            else:
-                self._always.append(index)
+        key = _cache_key(patterns)
+        state = (
+            _checked(index_cache.read(cache, _CACHE_KIND, key), len(patterns)) if cache else None
+        )
+        if state is None:
+            state = _triggers(patterns)
+            if cache:
+                index_cache.write(cache, _CACHE_KIND, key, state)
+        self._always: list[int] = state["always"]
         # At a word start, or on a '#' or '@' (just before one, since triggers go on with a word
         # character): every place a prefix may begin, and a few more.
-        self._at_words = _Scan(at_words, r"(?:(?<!\w)|(?=[#@]))")
-        self._anywhere = _Scan(anywhere, "")
+        self._at_words = _Scan(state["at_words"], state["at_words_trie"], r"(?:(?<!\w)|(?=[#@]))")
+        self._anywhere = _Scan(state["anywhere"], state["anywhere_trie"], "")
 
     @property
     def always(self) -> int:
@@ -298,12 +323,78 @@ class TriggerIndex:
         return sorted(found)
 
 
+def _triggers(patterns: Sequence[re.Pattern[str]]) -> dict[str, Any]:
+    """Each regex's triggers (or none: it always runs), and the tries that scan for them."""
+    always: list[int] = []
+    at_words: dict[str, list[int]] = defaultdict(list)
+    anywhere: dict[str, list[int]] = defaultdict(list)
+    for index, pattern in enumerate(patterns):
+        prefixes = trigger_prefixes(pattern)
+        selective = prefixes and _selectivity(prefixes, True)[0] >= _SELECTIVE_ENOUGH
+        literals = None if selective else required_literals(pattern)  # costs some time
+        if prefixes and (not literals or _selectivity(prefixes, True) >= _selectivity(literals)):
+            for prefix in prefixes:
+                at_words[prefix].append(index)
+        elif literals:
+            for literal in literals:
+                anywhere[literal].append(index)
+        else:
+            always.append(index)
+    return {
+        "always": always,
+        "at_words": dict(at_words),
+        "at_words_trie": _trie_regex(at_words),
+        "anywhere": dict(anywhere),
+        "anywhere_trie": _trie_regex(anywhere),
+    }
+
+
+_CACHE_KIND = "first-pass"
+_CODE = Path(__file__)  # its text is part of the key: a change here invalidates the cache
+
+
+def _cache_key(patterns: Sequence[re.Pattern[str]]) -> str:
+    described = [sys.version, [(p.pattern, p.flags) for p in patterns]]
+    digest = hashlib.sha256(_CODE.read_bytes())
+    digest.update(json.dumps(described).encode())
+    return digest.hexdigest()
+
+
+def _checked(state: Any, count: int) -> dict[str, Any] | None:
+    """A cached state, when it has the shape `_triggers` gives and every index is in range."""
+
+    def indexes(value: Any) -> bool:
+        return isinstance(value, list) and all(type(i) is int and 0 <= i < count for i in value)
+
+    def triggers(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and k and indexes(v) for k, v in value.items()
+        )
+
+    if not isinstance(state, dict) or set(state) != {
+        "always",
+        "at_words",
+        "at_words_trie",
+        "anywhere",
+        "anywhere_trie",
+    }:
+        return None
+    shaped = (
+        indexes(state["always"])
+        and triggers(state["at_words"])
+        and triggers(state["anywhere"])
+        and isinstance(state["at_words_trie"], str)
+        and isinstance(state["anywhere_trie"], str)
+    )
+    return state if shaped else None
+
+
 class _Scan:
     """Triggers compiled into one regex (a trie of alternations, longer first) that finds, at
     each place it may begin, the longest trigger there; each trigger maps to the regexes of
     every trigger it begins with."""
 
-    def __init__(self, triggers: dict[str, list[int]], at: str) -> None:
+    def __init__(self, triggers: dict[str, list[int]], trie: str, at: str) -> None:
         self._regexes: dict[str, frozenset[int]] = {
             trigger: frozenset(
                 index
@@ -312,7 +403,7 @@ class _Scan:
             )
             for trigger in triggers
         }
-        self._scan = re.compile(f"{at}(?=({_trie_regex(triggers)}))") if triggers else None
+        self._scan = re.compile(f"{at}(?=({trie}))") if triggers else None
 
     def add_matches(self, folded: str, found: set[int]) -> None:
         if self._scan is not None:
