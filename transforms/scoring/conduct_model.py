@@ -37,7 +37,7 @@ META_KEY = "socialaudit"  # the model meta's section written by `socialaudit rul
 # signal also matches its context). Names, handles, links and numbers become placeholders,
 # which are fair evidence (a named patient, a link to a shop); identity is deleted outright,
 # since even a placeholder for it would be learned as evidence of discrimination.
-GROUP_SIGNALS = ("group_reference", "pp_group", "identity_term")
+GROUP_SIGNALS = ("group_reference", "pp_group", "pp_group_more", "identity_term")
 NAME_SIGNALS = ("title_surname", "named_person", "pp_full_name")
 GROUP, NAME, USER, LINK, NUMBER = "", "xnamex", "xuserx", "xlinkx", "xnumx"
 
