@@ -135,6 +135,8 @@ def test_same_clause_negation_does_not_reach_across_a_clause_break(tmp_path: Pat
     scorer = _with_rule(tmp_path, CLAUSE_RULE)
     assert rule_ids(scorer, "pt in bay 2 buzzing again, not she can wait") == []
     assert rule_ids(scorer, "pt in bay 2 buzzing again. Not fair, she can wait") == ["T-WAIT"]
+    # "so" is read as an intensifier, not a clause break
+    assert rule_ids(scorer, "pt in bay 2 buzzing again, not so sure she can wait") == []
     plain = _with_rule(tmp_path / "plain", CLAUSE_RULE.replace(", same_clause: true", ""))
     assert rule_ids(plain, "pt in bay 2 buzzing again. Not fair, she can wait") == []
 

@@ -522,7 +522,8 @@ def _suppressed(rule: Rule, match: Span, by_label: Hits) -> bool:
 
 
 # Tokens that end a clause: a negation or a frame before one of them belongs to another clause.
-CLAUSE_BREAKS = frozenset({",", ";", ":", ".", "!", "?", "—", "–", "-", "but", "though", "so"})
+# Not "so": far more often an intensifier ("not so bad", "they are so lazy") than a conjunction.
+CLAUSE_BREAKS = frozenset({",", ";", ":", ".", "!", "?", "—", "–", "-", "but", "though"})
 
 
 def _clause_break(doc: Doc, start: int, end: int) -> bool:
