@@ -244,7 +244,12 @@ def test_an_encrypted_store_stages_no_clear_text(
 # -- posts has no primary key: the merge alone keeps (platform, post_id) unique -------------------
 
 
-def test_overlapping_archives_never_store_a_post_twice(con, tmp_path: Path) -> None:
+@pytest.mark.parametrize("rows_per_part", [store.ROWS_PER_PART, 3])
+def test_overlapping_archives_never_store_a_post_twice(
+    con, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows_per_part: int
+) -> None:
+    monkeypatch.setattr(store, "ROWS_PER_PART", rows_per_part)  # 3: grouped in several parts
+
     def export(name: str, handle: str, posts: dict[str, str]) -> Path:
         tweets = [tweet(i, text, datetime(2024, 1, int(i))) for i, text in posts.items()]
         return write_x_export(tmp_path / name, handle, tweets)
