@@ -239,3 +239,76 @@ def test_an_encrypted_store_stages_no_clear_text(
     assert all(b"Zebedee" not in raw for raw in staged)
     assert connection.execute("SELECT count(*) FROM posts").fetchone()[0] == 4
     connection.close()
+
+
+# -- posts has no primary key: the merge alone keeps (platform, post_id) unique -------------------
+
+
+@pytest.mark.parametrize("rows_per_part", [store.ROWS_PER_PART, 3])
+def test_overlapping_archives_never_store_a_post_twice(
+    con, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows_per_part: int
+) -> None:
+    monkeypatch.setattr(store, "ROWS_PER_PART", rows_per_part)  # 3: grouped in several parts
+
+    def export(name: str, handle: str, posts: dict[str, str]) -> Path:
+        tweets = [tweet(i, text, datetime(2024, 1, int(i))) for i, text in posts.items()]
+        return write_x_export(tmp_path / name, handle, tweets)
+
+    older = export("older", "alex", {str(n): f"post {n}" for n in range(1, 7)})
+    newer = export("newer", "alex", {str(n): f"post {n}" for n in range(4, 10)} | {"5": "edited"})
+    other = export("other", "sam", {"2": "post 2", "9": "post 9", "11": "post 11"})
+    # The same tweet twice, in different batches (which one the X parser keeps is its own test).
+    repeated = [
+        tweet("12", "post 12", datetime(2024, 1, 12)),
+        tweet("3", "post 3", datetime(2024, 1, 3)),
+    ]
+    repeated += [
+        tweet("13", "x", datetime(2024, 1, 13)),
+        tweet("12", "post 12", datetime(2024, 1, 12)),
+    ]
+    twice = write_x_export(tmp_path / "twice", "alex", repeated)
+    for path in (older, newer, other, older, twice, newer):
+        assert ingest_export(con, path, batch_size=2).status in ("ingested", "duplicate")
+    assert (
+        con.execute(
+            "SELECT platform, post_id FROM posts GROUP BY ALL HAVING count(*) > 1"
+        ).fetchall()
+        == []
+    )
+    assert con.execute("SELECT post_id, text FROM posts ORDER BY post_id::INTEGER").fetchall() == [
+        *[(str(n), f"post {n}") for n in range(1, 5)],
+        ("5", "edited"),
+        *[(str(n), f"post {n}") for n in (6, 7, 8, 9, 11, 12)],
+        ("13", "x"),
+    ]
+
+
+def test_the_keyless_posts_table_keeps_every_stored_post_and_column(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "v2.duckdb"))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    for version, sql in db._migrations()[:2]:  # the store as it was before migration 003
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    con.execute("""INSERT INTO posts VALUES
+        ('x', '1', 'p1', '2024-01-01', 'post', 'hello', 'h1', 'public', NULL, NULL, 1, 0, 'a',
+         '2025-01-01', true, NULL),
+        ('x', '2', NULL, '2024-01-02', 'reply', '', 'h2', NULL, 'u', '1', NULL, NULL, 'a',
+         '2025-01-01', false, '2025-06-01')""")
+    before_rows = con.execute("SELECT * FROM posts ORDER BY post_id").fetchall()
+    before_columns = con.execute("DESCRIBE posts").fetchall()
+    assert db.migrate(con) >= 3
+    assert con.execute("SELECT * FROM posts ORDER BY post_id").fetchall() == before_rows
+    assert con.execute("DESCRIBE posts").fetchall() == [
+        (name, kind, null, None, default, extra)
+        for name, kind, null, _key, default, extra in before_columns
+    ]
+    assert (
+        con.execute(
+            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'posts' "
+            "AND constraint_type <> 'NOT NULL'"
+        ).fetchall()
+        == []
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("UPDATE posts SET post_id = NULL WHERE post_id = '1'")
+    con.close()

@@ -35,11 +35,11 @@ from transforms.validate import ValidationReport, validate_posts
 log = logging.getLogger(__name__)
 
 # DuckDB's room while an archive is stored. Batches are staged as Parquet files, so DuckDB holds
-# nothing of the archive until the merge that ends it, which joins the staged posts with the
-# stored ones (spilling to disk beyond the cap) and inserts the new ones under the primary key,
-# whose index cannot spill: a million new posts fail under 160 MB and peak about 190 MB above
-# the process's start with this cap; one thread and no insertion order keep it down.
-MERGE_SETTINGS = {"memory_limit": "192MB", "threads": "1", "preserve_insertion_order": "false"}
+# nothing of the archive until the merge that ends it, which groups the staged posts part by part
+# (store.ROWS_PER_PART) and joins them with the stored ones, spilling to disk beyond the cap; posts
+# has no index to build in memory (migration 003). Deduplicating a part of 250,000 posts needs
+# about 96 MB (64 MB fails); one thread and no insertion order keep it down.
+MERGE_SETTINGS = {"memory_limit": "96MB", "threads": "1", "preserve_insertion_order": "false"}
 
 
 @dataclass

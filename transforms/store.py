@@ -206,27 +206,43 @@ class ArchiveWriter:
         """Distinct posts staged, per platform (an export can hold two); counted once, when
         every batch is staged."""
         if self._by_platform is None:
-            # GROUP BY rather than count(DISTINCT): DuckDB can spill it to disk under a cap.
-            rows = self._con.execute(
-                f"""SELECT platform, count(*) FROM (
-                        SELECT platform FROM {self._source} GROUP BY platform, post_id)
-                    GROUP BY platform"""
-            ).fetchall()
-            self._by_platform = {platform: int(count) for platform, count in rows}
+            counts: dict[str, int] = {}
+            for part in self._parts():
+                rows = self._con.execute(
+                    f"""SELECT platform, count(*) FROM (
+                            SELECT platform FROM {self._source} WHERE {part}
+                            GROUP BY platform, post_id)
+                        GROUP BY platform"""
+                ).fetchall()
+                for platform, count in rows:
+                    counts[platform] = counts.get(platform, 0) + int(count)
+            self._by_platform = counts
         return self._by_platform
+
+    def _parts(self) -> list[str]:
+        """Conditions splitting the staged posts by a hash of (platform, post_id) into parts of
+        at most about ROWS_PER_PART rows, every copy of a post in the same part. DuckDB's
+        grouping by a string key needs memory in proportion to the groups (under its cap it
+        fails rather than spill them all), so a large archive is grouped part by part."""
+        parts = -(-self.rows_added // ROWS_PER_PART)
+        if parts <= 1:
+            return ["true"]
+        return [f"hash(platform, post_id) % {parts} = {part}" for part in range(parts)]
 
     def finish(self, coverage: dict[str, Any], validation: dict[str, Any]) -> PostChanges:
         """Add new posts, update edited ones, mark vanished ones, record the archive, commit."""
         con, meta, now = self._con, self._meta, utc_now()
         staged = self.distinct_posts()
         if staged < self.rows_added:  # the later version of a repeated post wins
-            self._copy(
-                f"""FROM {self._source} QUALIFY
-                    row_number() OVER (PARTITION BY platform, post_id ORDER BY seq DESC) = 1""",
-                "latest.parquet",
-            )
+            for number, part in enumerate(self._parts()):
+                self._copy(
+                    f"""FROM {self._source} WHERE {part} QUALIFY
+                        row_number() OVER (PARTITION BY platform, post_id ORDER BY seq DESC) = 1""",
+                    f"latest-{number:06d}.parquet",
+                )
             self._source = self._source.replace(
-                _quoted(self._folder / "batch-*.parquet"), _quoted(self._folder / "latest.parquet")
+                _quoted(self._folder / "batch-*.parquet"),
+                _quoted(self._folder / "latest-*.parquet"),
             )
         b = self._source
         con.execute("BEGIN TRANSACTION")
@@ -291,6 +307,8 @@ class ArchiveWriter:
         return f"COPY ({query}) TO {_quoted(self._folder / file_name)} (FORMAT parquet{options})"
 
 
+# Staged rows grouped at once when counting and deduplicating; see ArchiveWriter._parts.
+ROWS_PER_PART = 250_000
 _STAGING_KEY = "archive_staging"
 _STAGING_PREFIX = ".staging-"
 
