@@ -25,7 +25,7 @@ GRAINS = ("week", "month")
 MARKER = "team_posts_by_month"  # the last table built: when it is there, they all are
 
 _DAY = f"""
-CREATE TABLE {{into}}team_posts_by_day AS
+{{create}} team_posts_by_day AS
 WITH daily AS (
     SELECT person_id, CAST(created_at AS DATE) AS day, count(*) AS posts
     FROM posts GROUP BY ALL
@@ -37,16 +37,16 @@ ORDER BY d.day, m.team_id, d.person_id
 """
 
 _PERIOD = """
-CREATE TABLE {into}team_posts_by_{grain} AS
+{create} team_posts_by_{grain} AS
 SELECT team_id, person_id, CAST(date_trunc('{grain}', day) AS DATE) AS period,
        CAST(sum(posts) AS BIGINT) AS posts
-FROM {into}team_posts_by_day
+FROM team_posts_by_day
 GROUP BY ALL
 ORDER BY period, team_id, person_id
 """
 
 _DATES = """
-CREATE TABLE {into}post_dates AS
+{create} post_dates AS
 SELECT CAST(min(created_at) AS DATE) AS first, CAST(max(created_at) AS DATE) AS last FROM posts
 """
 
@@ -55,7 +55,7 @@ SELECT CAST(min(created_at) AS DATE) AS first, CAST(max(created_at) AS DATE) AS 
 # names the teams before this one. The rows of the finding and of its post in this (read-only)
 # copy let the dashboard fetch an excerpt or a post without searching for it.
 _FINDINGS = f"""
-CREATE TABLE {{into}}placed_findings AS
+{{create}} placed_findings AS
 WITH placed AS (
     SELECT f.finding_id, m.team_id, f.person_id, f.post_created_at, f.rule_id, f.category,
            f.severity, f.rowid AS finding_row, p.rowid AS post_row, t.name AS team
@@ -76,12 +76,13 @@ ORDER BY post_created_at DESC, finding_id, team_id
 """
 
 
-def build(con: duckdb.DuckDBPyConnection, into: str = "") -> None:
-    """Create the tables from the connection's posts, findings and memberships; `into` is a
-    catalog prefix such as 'temp.' (empty: beside the data)."""
-    periods = [_PERIOD.format(into="{into}", grain=grain) for grain in GRAINS]
+def build(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+    """Create the tables from the connection's posts, findings and memberships, beside them or
+    as temporary tables of this connection only."""
+    create = "CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE"
+    periods = [_PERIOD.format(create="{create}", grain=grain) for grain in GRAINS]
     for statement in [_DATES, _DAY, _FINDINGS, *periods]:
-        con.execute(statement.format(into=into))
+        con.execute(statement.format(create=create))
 
 
 def present(con: duckdb.DuckDBPyConnection) -> bool:

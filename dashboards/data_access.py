@@ -51,7 +51,7 @@ def read_connection(
         _attach_read_only(con, serving, "serving", retries)
         con.execute("USE serving")
         if not aggregates.present(con):
-            aggregates.build(con, into="temp.")
+            aggregates.build(con, temporary=True)
         _snapshot_reviews(con, decisions_db_path(main_db), retries)
         yield con
     finally:
