@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import tempfile
 import time
@@ -30,7 +29,8 @@ import duckdb
 from dashboards import cache, data_access, queries
 from dashboards.access import Scope, Viewer, scope_for
 from socialaudit import db, decisions
-from socialaudit.settings import decisions_db_path, serving_db_path
+from socialaudit.settings import decisions_db_path
+from transforms.publish import publish_serving_copy
 
 PEOPLE = 4000
 DIRECTORATES, TEAMS_EACH = 5, 8
@@ -45,7 +45,8 @@ VIEWERS = {
 
 
 def build(folder: Path, posts: int) -> Path:
-    """The main database, its serving copy and a decisions file; returns the main path."""
+    """The main database, its serving copy (published as the audit publishes it, with the
+    dashboard's aggregates) and a decisions file; returns the main path."""
     main = folder / "socialaudit.duckdb"
     con = db.connect(main)
     params = {
@@ -59,12 +60,8 @@ def build(folder: Path, posts: int) -> Path:
     }
     for statement in _BUILD_SQL:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
-    con.execute("CHECKPOINT")
     con.close()
-    serving = serving_db_path(main)
-    serving.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(main, serving)
-    _write_reviews(serving, decisions_db_path(main))
+    _write_reviews(publish_serving_copy(main), decisions_db_path(main))
     return main
 
 

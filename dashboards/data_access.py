@@ -3,7 +3,9 @@
 The nightly run holds the main database's write lock, and DuckDB lets no other process open a file
 while a writer has it. So the dashboard never opens the main database: it reads the serving copy
 the audit republishes after each commit, and takes a snapshot of the decisions file's reviews for
-each finding's status. Decisions are written only through `socialaudit.decisions`.
+each finding's status. Decisions are written only through `socialaudit.decisions`. A serving
+copy published before it carried the dashboard's aggregates gets them built in memory, once per
+connection, until the next publish.
 
 DuckDB's file lock guards against other processes only, and every browser session is a thread of
 one process, so a process-wide lock keeps a session's snapshot from reading the decisions file
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from dashboards import aggregates
 from socialaudit import db, decisions
 from socialaudit.settings import decisions_db_path, default_db_path, serving_db_path
 
@@ -35,7 +38,7 @@ def read_connection(
     main_db: Path | None = None, retries: int = 50
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The serving copy, read-only, as the default catalog, and `decisions.reviews`, an in-memory
-    snapshot of every review so far (empty before the first)."""
+    snapshot of every review so far (empty before the first), with `decisions.statuses`."""
     main_db = main_db or default_db_path()
     serving = serving_db_path(main_db)
     if not serving.exists():
@@ -47,6 +50,8 @@ def read_connection(
     try:
         _attach_read_only(con, serving, "serving", retries)
         con.execute("USE serving")
+        if not aggregates.present(con):
+            aggregates.build(con, temporary=True)
         _snapshot_reviews(con, decisions_db_path(main_db), retries)
         yield con
     finally:
@@ -54,16 +59,23 @@ def read_connection(
 
 
 def _snapshot_reviews(con: duckdb.DuckDBPyConnection, path: Path, retries: int) -> None:
+    """`decisions.reviews`, and `decisions.statuses`: each reviewed finding's latest decision,
+    worked out once here rather than in every query of the page run."""
     con.execute("ATTACH ':memory:' AS decisions")
     con.execute("USE decisions")
     con.execute(decisions.SCHEMA)
     con.execute("USE serving")
-    if not path.exists():
-        return
-    with _DECISIONS_LOCK:
-        _attach_read_only(con, path, "decisions_file", retries)
-        con.execute("INSERT INTO decisions.reviews BY NAME SELECT * FROM decisions_file.reviews")
-        con.execute("DETACH decisions_file")
+    if path.exists():
+        with _DECISIONS_LOCK:
+            _attach_read_only(con, path, "decisions_file", retries)
+            con.execute(
+                "INSERT INTO decisions.reviews BY NAME SELECT * FROM decisions_file.reviews"
+            )
+            con.execute("DETACH decisions_file")
+    con.execute(
+        "CREATE TABLE decisions.statuses AS SELECT finding_id, "
+        "arg_max(decision, decided_at) AS status FROM decisions.reviews GROUP BY finding_id"
+    )
 
 
 def record_decision(

@@ -5,18 +5,23 @@ group an aggregate may cover) and the page's `Filters`, aggregates in SQL and re
 frame. A finding or post counts for the team its author was in on the post's date; only active
 findings count; a finding's status is its latest review, 'open' when there is none. Excerpts of
 post text come with their control and bidi characters spelled out (see `highlight`).
+
+Posts and findings are read already placed in their teams, from the tables the publish step adds
+to the serving copy (`aggregates`); statuses come from the page run's snapshot of the reviews.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import duckdb
 import polars as pl
 
 from dashboards.access import Scope
+from dashboards.aggregates import MEMBER_ON
 from dashboards.highlight import visible_controls
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -35,56 +40,115 @@ class Filters:
     end: date | None = None
 
 
-# The membership in force on a date: valid_from <= date < valid_to (open-ended while current).
-_MEMBER_ON = (
-    "m.valid_from <= CAST({at} AS DATE) "
-    "AND CAST({at} AS DATE) < coalesce(m.valid_to, DATE '9999-12-31')"
-)
-
 # A stable pseudonym for roles that may not see names, keyed so it cannot be recomputed from ids.
 _PERSON_LABEL = (
     "CASE WHEN $names THEN {name} ELSE 'Person ' || upper(left(sha256($key || {id}), 6)) END"
 )
+# The label of the person in `{alias}.person_id`, with `people pe` joined.
+_PERSON = _PERSON_LABEL.format(name="pe.display_name", id="{alias}.person_id")
+# A finding's status, with `decisions.statuses s` joined: its latest review, open without one.
+_STATUS = "coalesce(s.status, 'open')"
 
-# Posts and active findings placed in the team of their date, within scope and filters.
-_PLACED = f"""
-WITH team_posts AS (
-    SELECT m.team_id, p.person_id, p.created_at
-    FROM posts p
-    JOIN team_memberships m ON m.person_id = p.person_id AND {_MEMBER_ON.format(at="p.created_at")}
-    WHERE list_contains($teams::VARCHAR[], m.team_id)
-      AND ($start::DATE IS NULL OR CAST(p.created_at AS DATE) >= $start::DATE)
-      AND ($end::DATE IS NULL OR CAST(p.created_at AS DATE) <= $end::DATE)
-),
-statuses AS (
-    SELECT finding_id, arg_max(decision, decided_at) AS status
-    FROM decisions.reviews
-    GROUP BY finding_id
-),
+
+def _team_posts(grain: Grain) -> str:
+    """Posts per team, person and period within scope and dates, from the serving copy's
+    aggregates: whole periods from their own table, the days of a period the dates cut (head
+    and tail) from the day table."""
+    return f"""
+team_posts AS (
+    SELECT team_id, person_id, period, posts FROM team_posts_by_{grain}
+    WHERE list_contains($teams::VARCHAR[], team_id)
+      AND ($whole_from::DATE IS NULL OR period >= $whole_from::DATE)
+      AND ($whole_until::DATE IS NULL OR period < $whole_until::DATE)
+    UNION ALL
+    SELECT team_id, person_id, CAST(date_trunc('{grain}', day) AS DATE) AS period, posts
+    FROM team_posts_by_day
+    WHERE list_contains($teams::VARCHAR[], team_id)
+      AND (day BETWEEN $head_from::DATE AND $head_to::DATE
+           OR day BETWEEN $tail_from::DATE AND $tail_to::DATE)
+)"""
+
+
+# Posts and active findings placed in the team of their date, within scope and filters. Statuses
+# and names are joined only where a query needs them: on 300,000 findings each join costs more
+# than the aggregate itself.
+def _placed_sql(grain: Grain, by_status: bool) -> str:
+    status_join, status_filter = "", ""
+    if by_status:
+        status_join = "LEFT JOIN decisions.statuses s ON s.finding_id = f.finding_id"
+        status_filter = f"AND list_contains($statuses::VARCHAR[], {_STATUS})"
+    return f"""
+WITH {_team_posts(grain)},
 team_findings AS (
-    SELECT f.*, m.team_id, t.name AS team, coalesce(s.status, 'open') AS status,
-           {_PERSON_LABEL.format(name="pe.display_name", id="f.person_id")} AS person
-    FROM findings f
-    JOIN team_memberships m
-      ON m.person_id = f.person_id AND {_MEMBER_ON.format(at="f.post_created_at")}
-    JOIN teams t ON t.team_id = m.team_id
-    LEFT JOIN people pe ON pe.person_id = f.person_id
-    LEFT JOIN statuses s ON s.finding_id = f.finding_id
-    WHERE f.active
-      AND list_contains($teams::VARCHAR[], m.team_id)
+    SELECT f.*, t.name AS team
+    FROM placed_findings f
+    JOIN teams t ON t.team_id = f.team_id
+    {status_join}
+    WHERE list_contains($teams::VARCHAR[], f.team_id)
       AND ($start::DATE IS NULL OR CAST(f.post_created_at AS DATE) >= $start::DATE)
       AND ($end::DATE IS NULL OR CAST(f.post_created_at AS DATE) <= $end::DATE)
       AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], f.category))
       AND (len($severities::VARCHAR[]) = 0 OR list_contains($severities::VARCHAR[], f.severity))
-      AND (len($statuses::VARCHAR[]) = 0
-           OR list_contains($statuses::VARCHAR[], coalesce(s.status, 'open')))
+      {status_filter}
 )
 """
 
 
-def _params(scope: Scope, filters: Filters, **extra: Any) -> dict[str, Any]:
-    """The parameters of `_PLACED`: the teams are narrowed to the scope here, server-side."""
+def _period_start(day: date, grain: Grain) -> date:
+    """As DuckDB's date_trunc: the first of the month, or the Monday of the week."""
+    return day.replace(day=1) if grain == "month" else day - timedelta(days=day.weekday())
+
+
+def _next_period(start: date, grain: Grain) -> date:
+    if grain == "week":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _date_params(filters: Filters, grain: Grain) -> dict[str, date | None]:
+    """The whole periods within the filter's dates ([whole_from, whole_until), open-ended where
+    a date is not given), and the days before (head) and after (tail) them."""
+    start, end = filters.start, filters.end
+    whole_from = start
+    if start is not None and _period_start(start, grain) != start:
+        whole_from = _next_period(_period_start(start, grain), grain)
+    whole_until = None
+    if end is not None:
+        last = _period_start(end, grain)
+        after = _next_period(last, grain)
+        whole_until = after if after - timedelta(days=1) == end else last
+    head: tuple[date | None, date | None] = (None, None)
+    tail: tuple[date | None, date | None] = (None, None)
+    if whole_from is not None and whole_until is not None and whole_from >= whole_until:
+        head, whole_until = (start, end), whole_from  # no whole period: the days, no periods
+    else:
+        if start is not None and whole_from is not None and start < whole_from:
+            head = (start, whole_from - timedelta(days=1))
+        if end is not None and whole_until is not None and whole_until <= end:
+            tail = (whole_until, end)
     return {
+        "whole_from": whole_from,
+        "whole_until": whole_until,
+        "head_from": head[0],
+        "head_to": head[1],
+        "tail_from": tail[0],
+        "tail_to": tail[1],
+    }
+
+
+def _placed(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    scope: Scope,
+    filters: Filters,
+    grain: Grain = "month",
+    **extra: Any,
+) -> pl.DataFrame:
+    """Run `select` after the placed posts and findings. The teams are narrowed to the scope
+    here, server-side; DuckDB refuses parameters a statement does not use, so only the used ones
+    are passed."""
+    sql = _placed_sql(grain, by_status=bool(filters.statuses)) + select
+    params = {
         "teams": scope.restrict(filters.teams),
         "categories": list(filters.categories),
         "severities": list(filters.severities),
@@ -93,12 +157,11 @@ def _params(scope: Scope, filters: Filters, **extra: Any) -> dict[str, Any]:
         "end": filters.end,
         "names": scope.sees_names,
         "key": scope.pseudonym_key,
+        **_date_params(filters, grain),
         **extra,
     }
-
-
-def _placed(con: duckdb.DuckDBPyConnection, select: str, params: dict[str, Any]) -> pl.DataFrame:
-    return con.sql(_PLACED + select, params=params).pl()
+    used = {name: value for name, value in params.items() if re.search(rf"\${name}\b", sql)}
+    return con.sql(sql, params=used).pl()
 
 
 def _visible_excerpts(frame: pl.DataFrame) -> pl.DataFrame:
@@ -138,9 +201,7 @@ def severities(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def post_date_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """The first and last post dates, for a date filter's defaults; None before any post."""
-    first, last = con.sql(
-        "SELECT min(created_at)::DATE, max(created_at)::DATE FROM posts"
-    ).fetchall()[0]
+    first, last = con.sql("SELECT first, last FROM post_dates").fetchall()[0]
     return None if first is None else (first, last)
 
 
@@ -156,14 +217,14 @@ def finding_rates(
         raise ValueError(f"grain must be 'month' or 'week', not {grain!r}")
     return _placed(
         con,
-        """
+        f"""
         , post_counts AS (
-            SELECT team_id, CAST(date_trunc($grain, created_at) AS DATE) AS period,
-                   count(*) AS posts, count(DISTINCT person_id) AS people
+            SELECT team_id, period, CAST(sum(posts) AS BIGINT) AS posts,
+                   count(DISTINCT person_id) AS people
             FROM team_posts GROUP BY ALL
         ),
         finding_counts AS (
-            SELECT team_id, CAST(date_trunc($grain, post_created_at) AS DATE) AS period,
+            SELECT team_id, CAST(date_trunc('{grain}', post_created_at) AS DATE) AS period,
                    count(*) AS findings
             FROM team_findings GROUP BY ALL
         )
@@ -176,7 +237,10 @@ def finding_rates(
         WHERE pc.people >= $min_people
         ORDER BY team, pc.period
         """,
-        _params(scope, filters, grain=grain, min_people=scope.min_people),
+        scope,
+        filters,
+        grain,
+        min_people=scope.min_people,
     )
 
 
@@ -184,19 +248,24 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> 
     """One row of totals for the filtered period, or no row when it covers too few people."""
     return _placed(
         con,
-        """
-        , totals AS (
-            SELECT (SELECT count(*) FROM team_posts) AS posts,
-                   (SELECT count(DISTINCT person_id) FROM team_posts) AS people,
-                   (SELECT count(*) FROM team_findings) AS findings,
-                   (SELECT count(*) FROM team_findings WHERE status = 'open') AS open_findings
+        f"""
+        , post_totals AS (
+            SELECT CAST(coalesce(sum(posts), 0) AS BIGINT) AS posts,
+                   count(DISTINCT person_id) AS people
+            FROM team_posts
+        ),
+        finding_totals AS (
+            SELECT count(*) AS findings, count(*) FILTER ({_STATUS} = 'open') AS open_findings
+            FROM team_findings f LEFT JOIN decisions.statuses s ON s.finding_id = f.finding_id
         )
         SELECT posts, people, findings, open_findings,
                CASE WHEN posts > 0 THEN 1000.0 * findings / posts END AS rate_per_1000
-        FROM totals
+        FROM post_totals, finding_totals
         WHERE people >= $min_people
         """,
-        _params(scope, filters, min_people=scope.min_people),
+        scope,
+        filters,
+        min_people=scope.min_people,
     )
 
 
@@ -223,7 +292,10 @@ def rule_drivers(
                 <= $top
         ORDER BY r.team, r.findings DESC, r.rule_id
         """,
-        _params(scope, filters, min_people=scope.min_people, top=top),
+        scope,
+        filters,
+        min_people=scope.min_people,
+        top=top,
     )
 
 
@@ -236,14 +308,20 @@ def latest_findings(
     """The most recent findings, newest first, as the overview lists them."""
     frame = _placed(
         con,
-        """
-        SELECT CAST(post_created_at AS DATE) AS date, team, rule_id AS rule, category, severity,
-               excerpt, status
-        FROM team_findings
-        ORDER BY post_created_at DESC, finding_id
-        LIMIT $limit
+        f"""
+        , latest AS (
+            SELECT * FROM team_findings ORDER BY post_created_at DESC, finding_id, team LIMIT $limit
+        )
+        SELECT CAST(l.post_created_at AS DATE) AS date, l.team, l.rule_id AS rule, l.category,
+               l.severity, f.excerpt, {_STATUS} AS status
+        FROM latest l
+        JOIN findings f ON f.rowid = l.finding_row
+        LEFT JOIN decisions.statuses s ON s.finding_id = l.finding_id
+        ORDER BY l.post_created_at DESC, l.finding_id, l.team
         """,
-        _params(scope, filters, limit=limit),
+        scope,
+        filters,
+        limit=limit,
     )
     return _visible_excerpts(frame)
 
@@ -259,18 +337,30 @@ def findings_queue(
     severe and newest first. person_id is kept for the access log, never displayed."""
     frame = _placed(
         con,
-        """
-        SELECT finding_id, CAST(post_created_at AS DATE) AS date, team, person, person_id,
-               rule_id AS rule, category, severity, status, excerpt
-        FROM team_findings
-        WHERE $person::VARCHAR IS NULL OR person_id = $person::VARCHAR
-        -- someone in two teams at once has the finding in both: list it once
-        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY team) = 1
-        ORDER BY coalesce(list_position($order::VARCHAR[], severity), 0) DESC,
-                 post_created_at DESC, finding_id
-        LIMIT $limit
+        f"""
+        , queue AS (
+            SELECT *, coalesce(list_position($order::VARCHAR[], severity), 0) AS severity_rank
+            FROM team_findings
+            WHERE ($person::VARCHAR IS NULL OR person_id = $person::VARCHAR)
+              -- someone in two teams at once has the finding in both: list it once
+              AND NOT list_has_any(earlier_teams, $teams::VARCHAR[])
+            ORDER BY severity_rank DESC, post_created_at DESC, finding_id
+            LIMIT $limit
+        )
+        SELECT q.finding_id, CAST(q.post_created_at AS DATE) AS date, q.team,
+               {_PERSON.format(alias="q")} AS person, q.person_id, q.rule_id AS rule, q.category,
+               q.severity, {_STATUS} AS status, f.excerpt
+        FROM queue q
+        JOIN findings f ON f.rowid = q.finding_row
+        LEFT JOIN people pe ON pe.person_id = q.person_id
+        LEFT JOIN decisions.statuses s ON s.finding_id = q.finding_id
+        ORDER BY q.severity_rank DESC, q.post_created_at DESC, q.finding_id
         """,
-        _params(scope, filters, person=person_id, order=list(SEVERITY_ORDER), limit=limit),
+        scope,
+        filters,
+        person=person_id,
+        order=list(SEVERITY_ORDER),
+        limit=limit,
     )
     return _visible_excerpts(frame)
 
@@ -279,12 +369,14 @@ def people(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> pl
     """The people with findings matching the filters, for picking one person's findings."""
     return _placed(
         con,
-        """
-        SELECT person_id, person, count(*) AS findings
-        FROM team_findings GROUP BY ALL
-        ORDER BY person, person_id
+        f"""
+        , counts AS (SELECT person_id, count(*) AS findings FROM team_findings GROUP BY ALL)
+        SELECT c.person_id, {_PERSON.format(alias="c")} AS person, c.findings
+        FROM counts c LEFT JOIN people pe ON pe.person_id = c.person_id
+        ORDER BY person, c.person_id
         """,
-        _params(scope, filters),
+        scope,
+        filters,
     )
 
 
@@ -294,17 +386,22 @@ def finding_detail(
     """One finding with its post's text, or None when it is not in the viewer's scope."""
     frame = _placed(
         con,
-        """
-        SELECT f.finding_id, CAST(f.post_created_at AS DATE) AS date, f.team, f.person,
-               f.person_id, f.platform, f.rule_id, f.category, f.severity, f.confidence,
-               f.standard, f.message, f.guidance, f.status, CAST(f.spans AS VARCHAR) AS spans,
-               p.text, p.url
+        f"""
+        SELECT f.finding_id, CAST(f.post_created_at AS DATE) AS date, f.team,
+               {_PERSON.format(alias="f")} AS person, f.person_id, d.platform, f.rule_id,
+               f.category, f.severity, d.confidence, d.standard, d.message, d.guidance,
+               {_STATUS} AS status, CAST(d.spans AS VARCHAR) AS spans, p.text, p.url
         FROM team_findings f
-        JOIN posts p ON p.platform = f.platform AND p.post_id = f.post_id
+        JOIN findings d ON d.rowid = f.finding_row
+        JOIN posts p ON p.rowid = f.post_row
+        LEFT JOIN people pe ON pe.person_id = f.person_id
+        LEFT JOIN decisions.statuses s ON s.finding_id = f.finding_id
         WHERE f.finding_id = $finding_id
         LIMIT 1
         """,
-        _params(scope, Filters(), finding_id=finding_id),
+        scope,
+        Filters(),
+        finding_id=finding_id,
     )
     return frame.row(0, named=True) if frame.height else None
 
@@ -318,7 +415,9 @@ def in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, finding_ids: list[str
         WHERE list_contains($ids::VARCHAR[], finding_id)
         ORDER BY finding_id
         """,
-        _params(scope, Filters(), ids=finding_ids),
+        scope,
+        Filters(),
+        ids=finding_ids,
     )
     return frame["finding_id"].to_list()
 
@@ -348,7 +447,9 @@ def person_timeline(con: duckdb.DuckDBPyConnection, scope: Scope, person_id: str
         GROUP BY ALL
         ORDER BY month, category
         """,
-        _params(scope, Filters(), person=person_id),
+        scope,
+        Filters(),
+        person=person_id,
     )
 
 
@@ -367,7 +468,9 @@ def person_decisions(con: duckdb.DuckDBPyConnection, scope: Scope, person_id: st
         JOIN person_findings f ON f.finding_id = r.finding_id
         ORDER BY r.decided_at DESC, r.finding_id
         """,
-        _params(scope, Filters(), person=person_id),
+        scope,
+        Filters(),
+        person=person_id,
     )
 
 
@@ -388,7 +491,7 @@ def team_heatmap(
         con,
         """
         , months AS (
-            SELECT CAST(date_trunc('month', created_at) AS DATE) AS month, count(*) AS posts
+            SELECT period AS month, CAST(sum(posts) AS BIGINT) AS posts
             FROM team_posts GROUP BY ALL
             HAVING count(DISTINCT person_id) >= $min_people
         ),
@@ -407,12 +510,10 @@ def team_heatmap(
         LEFT JOIN counts c ON c.month = m.month AND c.label = l.label
         ORDER BY m.month, l.label
         """,
-        _params(
-            scope,
-            Filters(teams=(team_id,)),
-            by_rule=rows == "rule",
-            min_people=scope.min_people,
-        ),
+        scope,
+        Filters(teams=(team_id,)),
+        by_rule=rows == "rule",
+        min_people=scope.min_people,
     )
 
 
@@ -421,16 +522,23 @@ def team_people(con: duckdb.DuckDBPyConnection, scope: Scope, team_id: str) -> p
     come from fewer than scope.min_people people, as a list of so few would single them out."""
     return _placed(
         con,
-        """
-        , team_size AS (SELECT count(DISTINCT person_id) AS people FROM team_posts)
-        SELECT person, count(*) AS findings, count(*) FILTER (status = 'open') AS open_findings,
-               CAST(max(post_created_at) AS DATE) AS latest
-        FROM team_findings
-        WHERE (SELECT people FROM team_size) >= $min_people
-        GROUP BY person_id, person
-        ORDER BY findings DESC, person
+        f"""
+        , team_size AS (SELECT count(DISTINCT person_id) AS people FROM team_posts),
+        counts AS (
+            SELECT f.person_id, count(*) AS findings,
+                   count(*) FILTER ({_STATUS} = 'open') AS open_findings,
+                   CAST(max(f.post_created_at) AS DATE) AS latest
+            FROM team_findings f LEFT JOIN decisions.statuses s ON s.finding_id = f.finding_id
+            WHERE (SELECT people FROM team_size) >= $min_people
+            GROUP BY f.person_id
+        )
+        SELECT {_PERSON.format(alias="c")} AS person, c.findings, c.open_findings, c.latest
+        FROM counts c LEFT JOIN people pe ON pe.person_id = c.person_id
+        ORDER BY c.findings DESC, person
         """,
-        _params(scope, Filters(teams=(team_id,)), min_people=scope.min_people),
+        scope,
+        Filters(teams=(team_id,)),
+        min_people=scope.min_people,
     )
 
 
@@ -471,7 +579,7 @@ def unplaced_findings(con: duckdb.DuckDBPyConnection) -> int:
         SELECT count(*) FROM findings f
         WHERE f.active AND NOT EXISTS (
             SELECT 1 FROM team_memberships m
-            WHERE m.person_id = f.person_id AND {_MEMBER_ON.format(at="f.post_created_at")}
+            WHERE m.person_id = f.person_id AND {MEMBER_ON.format(at="f.post_created_at")}
         )
         """
     ).fetchall()[0][0]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,8 @@ from pathlib import Path
 from dashboards import auth
 from socialaudit import db
 from socialaudit.decisions import record_decision
-from socialaudit.settings import decisions_db_path, serving_db_path
+from socialaudit.settings import decisions_db_path
+from transforms.publish import publish_serving_copy
 
 HOSTILE_TEXT = (
     "Bed 4 again <script>alert('x')</script> ![pixel](http://tracker.example/p.png) **so** tired"
@@ -191,9 +191,7 @@ def build(folder: Path) -> Path:
         [json.dumps({"archives": 2, "posts": 54, "findings": 7})],
     )
     con.close()
-    serving = serving_db_path(main)
-    serving.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(main, serving)
+    publish_serving_copy(main)
 
     decisions = decisions_db_path(main)
     record_decision(decisions, "F1", "escalated", "officer", "needs IG")

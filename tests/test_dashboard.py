@@ -6,31 +6,38 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from dashboards import auth, cache, data_access, queries, review, ui
+from dashboards import aggregates, auth, cache, data_access, queries, review, ui
 from dashboards.access import Viewer, scope_for
 from dashboards.highlight import highlighted_html, visible_controls
 from dashboards.session import SIGNED_IN
 from socialaudit import cli
 from socialaudit.decisions import STATUSES
-from socialaudit.settings import decisions_db_path
+from socialaudit.settings import decisions_db_path, serving_db_path
 from tests.dashboard_fixture import (
     BIDI_TEXT,
+    FINDINGS,
     NAMES,
     PASSWORDS,
+    TEAMS,
     build,
     write_rulebook,
     write_users,
 )
+from tests.dashboard_fixture import _memberships as fixture_memberships
+from tests.dashboard_fixture import _posts as fixture_posts
+from transforms.publish import publish_serving_copy
 
 DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
 APP = DASHBOARDS / "app.py"
@@ -332,6 +339,173 @@ def test_a_persons_timeline_and_decisions_within_the_viewers_teams(con) -> None:
     assert queries.person_decisions(con, officer, "p06")["decision"].to_list() == ["confirmed"]
     assert queries.person_decisions(con, lead, "p06").is_empty()
     assert queries.person_timeline(con, lead, "p06").is_empty()
+
+
+# --- the serving copy's aggregates ---------------------------------------------------------------
+
+
+def _oracle(start: date | None, end: date | None, grain: str) -> dict:
+    """(team name, period) -> (posts, findings), counted one by one from the fixture's own lists:
+    each post and active finding in its author's team of the day, within the dates."""
+    names = {team_id: name for team_id, name, _ in TEAMS}
+    created = {post_id: at.date() for post_id, _, at in fixture_posts()}
+
+    def teams_of(person: str, day: date) -> list[str]:
+        return [
+            names[team]
+            for who, team, since, until in fixture_memberships()
+            if who == person
+            and date.fromisoformat(since) <= day < date.fromisoformat(until or "9999-12-31")
+        ]
+
+    def period(day: date) -> date:
+        return day.replace(day=1) if grain == "month" else day - timedelta(days=day.weekday())
+
+    def within(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    counts: dict[tuple[str, date], list[int]] = {}
+    for _, person, at in fixture_posts():
+        for team in teams_of(person, at.date()) if within(at.date()) else []:
+            counts.setdefault((team, period(at.date())), [0, 0])[0] += 1
+    for finding in FINDINGS:
+        day = created[finding.post_id]
+        for team in teams_of(finding.person_id, day) if finding.active and within(day) else []:
+            counts[(team, period(day))][1] += 1
+    return {key: tuple(value) for key, value in counts.items()}
+
+
+CUTS = [
+    (date(2026, 1, 7), date(2026, 2, 4)),  # inside a week and a month at both ends
+    (date(2026, 1, 9), date(2026, 1, 9)),
+    (date(2026, 1, 20), None),
+    (None, date(2026, 2, 3)),
+    (date(2026, 1, 1), date(2026, 1, 31)),  # one whole month
+    (date(2026, 1, 5), date(2026, 2, 1)),  # whole weeks
+    (date(2026, 2, 5), date(2026, 1, 5)),  # the wrong way round: nothing
+]
+
+
+@pytest.mark.parametrize(("start", "end"), CUTS)
+@pytest.mark.parametrize("grain", ["month", "week"])
+def test_dates_that_cut_a_period_still_count_every_post_exactly(con, start, end, grain) -> None:
+    scope = scope_for(OFFICER, con)
+    dates = queries.Filters(start=start, end=end)
+    rates = queries.finding_rates(con, scope, dates, grain)
+    expected = _oracle(start, end, grain)
+    assert {key: value[:2] for key, value in _rates(rates).items()} == expected
+    totals = queries.headline(con, scope, dates)
+    if expected:
+        row = totals.row(0, named=True)
+        assert (row["posts"], row["findings"]) == tuple(
+            map(sum, zip(*expected.values(), strict=True))
+        )
+    else:
+        assert totals.is_empty()  # no posts, so no people: below any group size
+
+
+def test_a_lead_gets_nothing_of_another_team_through_dates_that_cut_periods(con) -> None:
+    scope = scope_for(LEAD7, con)
+    cut = {"start": date(2026, 1, 7), "end": date(2026, 2, 4)}
+    other = queries.Filters(teams=("acute/ward-9", "community"), **cut)
+    for grain in ("month", "week"):
+        assert queries.finding_rates(con, scope, other, grain).is_empty()
+    assert queries.headline(con, scope, other).is_empty()
+    assert queries.rule_drivers(con, scope, other).is_empty()
+    assert queries.team_people(con, scope, "acute/ward-9").is_empty()
+    own = queries.finding_rates(con, scope, queries.Filters(**cut), "week")
+    assert set(own["team"]) == {"Ward 7"}
+
+
+def _figures(main: Path) -> dict[str, object]:
+    cut = queries.Filters(start=date(2026, 1, 7), end=date(2026, 2, 4))
+    with data_access.read_connection(main) as con:
+        figures: dict[str, object] = {}
+        for viewer in (OFFICER, LEAD7, AUDITOR):
+            scope = scope_for(viewer, con)
+            for name, filters in {"all": ALL, "cut": cut}.items():
+                key = f"{viewer.username} {name}"
+                figures[f"{key} rates"] = queries.finding_rates(con, scope, filters, "week")
+                figures[f"{key} headline"] = queries.headline(con, scope, filters)
+                figures[f"{key} drivers"] = queries.rule_drivers(con, scope, filters)
+                figures[f"{key} queue"] = queries.findings_queue(con, scope, filters)
+                figures[f"{key} people"] = queries.people(con, scope, filters)
+            for team in ("acute/ward-7", "acute/ward-9"):
+                figures[f"{viewer.username} {team}"] = (
+                    queries.team_heatmap(con, scope, team, "rule"),
+                    queries.team_people(con, scope, team),
+                )
+        figures["dates"] = queries.post_date_range(con)
+    return figures
+
+
+def test_a_copy_published_before_the_aggregates_reads_the_same(fresh_org: Path) -> None:
+    published = _figures(fresh_org)
+    shutil.copyfile(fresh_org, serving_db_path(fresh_org))  # as the copy step used to
+    with duckdb.connect(str(serving_db_path(fresh_org)), read_only=True) as bare:
+        assert not aggregates.present(bare)
+    assert repr(_figures(fresh_org)) == repr(published)  # built in memory for each page run
+
+
+def test_decisions_since_publishing_count_at_once_and_survive_a_republish(fresh_org: Path) -> None:
+    dismissed = queries.Filters(statuses=("dismissed",))
+    still_open = queries.Filters(statuses=("open",))
+    data_access.record_decision("F5", "dismissed", "officer", "not a patient", fresh_org)
+    with data_access.read_connection(fresh_org) as con:  # the same published copy
+        scope = scope_for(OFFICER, con)
+        assert queries.headline(con, scope, ALL)["open_findings"].to_list() == [3]
+        assert "F5" not in set(queries.findings_queue(con, scope, still_open)["finding_id"])
+        rates = _rates(queries.finding_rates(con, scope, dismissed))
+        assert rates[("Ward 9", date(2026, 2, 1))][1] == 1
+        assert rates[("Ward 7", date(2026, 1, 1))][1] == 0
+        ward_9 = queries.team_people(con, scope, "acute/ward-9")
+        assert ward_9.filter(pl.col("person") == NAMES["p13"])["open_findings"].to_list() == [0]
+
+    # A re-score retires F2 and the audit republishes: F5's decision still holds.
+    with duckdb.connect(str(fresh_org)) as main:
+        main.execute("UPDATE findings SET active = false WHERE finding_id = 'F2'")
+    publish_serving_copy(fresh_org)
+    with data_access.read_connection(fresh_org) as con:
+        scope = scope_for(OFFICER, con)
+        assert queries.headline(con, scope, ALL)["open_findings"].to_list() == [2]  # F3, F7
+        queue = queries.findings_queue(con, scope, ALL)
+        assert dict(zip(queue["finding_id"], queue["status"], strict=True))["F5"] == "dismissed"
+        assert "F2" not in set(queue["finding_id"])
+
+
+def test_someone_in_two_teams_at_once_is_listed_once_and_counted_in_both(fresh_org: Path) -> None:
+    with duckdb.connect(str(fresh_org)) as main:  # p01 joins Community while staying in Ward 7
+        main.execute("INSERT INTO team_memberships VALUES ('p01', 'community', '2026-01-01', NULL)")
+    publish_serving_copy(fresh_org)
+    with data_access.read_connection(fresh_org) as con:
+        officer, lead = scope_for(OFFICER, con), scope_for(LEAD7, con)
+        queue = queries.findings_queue(con, officer, ALL)
+        assert queue.filter(pl.col("finding_id") == "F3")["team"].to_list() == ["Community team"]
+        lead_queue = queries.findings_queue(con, lead, ALL)
+        assert lead_queue.filter(pl.col("finding_id") == "F3")["team"].to_list() == ["Ward 7"]
+        rates = _rates(queries.finding_rates(con, officer, ALL))
+        assert rates[("Community team", date(2026, 1, 1))][:2] == (6, 2)  # F7 and p01's F3
+        assert rates[("Ward 7", date(2026, 1, 1))][:2] == (15, 3)
+
+
+def test_the_aggregates_hold_no_post_text(org: Path) -> None:
+    with duckdb.connect(str(serving_db_path(org)), read_only=True) as con:
+        columns = con.sql(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN "
+            "('team_posts_by_day', 'team_posts_by_week', 'team_posts_by_month', "
+            "'placed_findings', 'post_dates') AND data_type = 'VARCHAR'"
+        ).fetchall()
+        assert {table for table, _ in columns} == {
+            "team_posts_by_day",
+            "team_posts_by_week",
+            "team_posts_by_month",
+            "placed_findings",
+        }
+        for table, column in columns:
+            values = {
+                row[0] for row in con.sql(f"SELECT DISTINCT {column} FROM {table}").fetchall()
+            }
+            assert values and not any("Bed" in value for value in values)  # every post says "Bed"
 
 
 def test_cached_figures_follow_new_decisions_and_never_cross_scopes(fresh_org: Path) -> None:

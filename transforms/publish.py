@@ -2,7 +2,8 @@
 
 DuckDB lets one process hold a database file for writing and no other process open it meanwhile,
 so the dashboard never opens the main file: after each commit the audit copies it, whole and
-checkpointed, and swaps the copy into place atomically.
+checkpointed, adds the dashboard's pre-aggregated tables to the copy (`dashboards.aggregates`),
+and swaps it into place atomically.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+from dashboards import aggregates
 from socialaudit import db
 from socialaudit.settings import serving_db_path
 
@@ -26,5 +28,13 @@ def publish_serving_copy(db_path: Path) -> Path:
     staging = target.with_name(target.name + ".publishing")
     shutil.copyfile(db_path, staging)
     os.chmod(staging, 0o600)
+    # a write-ahead log left by an interrupted publish belongs to an older copy
+    staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    con = db.open_file(staging)
+    try:
+        aggregates.build(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
     os.replace(staging, target)
     return target
