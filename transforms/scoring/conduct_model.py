@@ -81,11 +81,10 @@ class Masker:
         spans: list[tuple[int, int, str]] = []
         spans += [(*m.span(), LINK) for m in _LINK.finditer(text)]
         spans += [(*m.span(), USER) for m in _HANDLE.finditer(text)]
-        for pattern in groups:
-            if pattern is not None:
-                spans += [(*m.span(), GROUP) for m in pattern.finditer(text) if m.end() > m.start()]
-        for pattern in names:
-            for match in pattern.finditer(text) if pattern is not None else ():
+        for pattern in filter(None, groups):
+            spans += [(*m.span(), GROUP) for m in pattern.finditer(text) if m.end() > m.start()]
+        for pattern in filter(None, names):
+            for match in pattern.finditer(text):
                 spans += [
                     (match.start() + w.start(), match.start() + w.end(), NAME)
                     for w in _CAPITALISED.finditer(match.group())
