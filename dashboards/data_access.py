@@ -22,9 +22,9 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import aggregates
 from socialaudit import db, decisions
 from socialaudit.settings import decisions_db_path, default_db_path, serving_db_path
+from transforms import aggregates
 
 _DECISIONS_LOCK = threading.Lock()
 

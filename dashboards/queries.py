@@ -21,8 +21,8 @@ import duckdb
 import polars as pl
 
 from dashboards.access import Scope
-from dashboards.aggregates import MEMBER_ON
 from dashboards.highlight import visible_controls
+from transforms.aggregates import MEMBER_ON
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
 Grain = Literal["month", "week"]

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from dashboards import aggregates, auth, cache, data_access, queries, review, ui
+from dashboards import auth, cache, data_access, queries, review, ui
 from dashboards.access import Viewer, scope_for
 from dashboards.highlight import highlighted_html, visible_controls
 from dashboards.session import SIGNED_IN
@@ -37,6 +37,7 @@ from tests.dashboard_fixture import (
 )
 from tests.dashboard_fixture import _memberships as fixture_memberships
 from tests.dashboard_fixture import _posts as fixture_posts
+from transforms import aggregates
 from transforms.publish import publish_serving_copy
 
 DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"

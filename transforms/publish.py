@@ -2,7 +2,7 @@
 
 DuckDB lets one process hold a database file for writing and no other process open it meanwhile,
 so the dashboard never opens the main file: after each commit the audit copies it, whole and
-checkpointed, adds the dashboard's pre-aggregated tables to the copy (`dashboards.aggregates`),
+checkpointed, adds the dashboard's pre-aggregated tables to the copy (`transforms.aggregates`),
 and swaps it into place atomically.
 """
 
@@ -12,9 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
-from dashboards import aggregates
 from socialaudit import db
 from socialaudit.settings import serving_db_path
+from transforms import aggregates
 
 
 def publish_serving_copy(db_path: Path) -> Path:

@@ -6,6 +6,8 @@ from typing import Any
 
 import duckdb
 
+from transforms.aggregates import MEMBER_ON
+
 
 def findings_with_team(source: str = "findings", where: str = "f.active") -> str:
     """SQL for findings (of any table or view shaped like them) with the team the person was in
@@ -14,9 +16,7 @@ def findings_with_team(source: str = "findings", where: str = "f.active") -> str
     SELECT f.*, m.team_id
     FROM {source} f
     LEFT JOIN team_memberships m
-      ON m.person_id = f.person_id
-     AND m.valid_from <= f.post_created_at::DATE
-     AND (m.valid_to IS NULL OR f.post_created_at::DATE < m.valid_to)
+      ON m.person_id = f.person_id AND {MEMBER_ON.format(at="f.post_created_at")}
     WHERE {where}
 """
 
