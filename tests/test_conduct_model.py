@@ -7,12 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from socialaudit.settings import rules_dir
 from transforms.scoring import conduct_model
 from transforms.scoring.engine import Scorer
+from transforms.scoring.linear_textcat import WEIGHTS_FILE
 from transforms.scoring.rulebook import RulebookError, load_rulebook
 from transforms.scoring.training import fit, save
 
@@ -147,7 +149,7 @@ def rules_copy(tmp_path: Path) -> Path:
 
 def test_retraining_changes_the_rulebook_version(rules_copy: Path) -> None:
     before = load_rulebook(rules_copy).version
-    weights = rules_copy / conduct_model.MODEL_DIR / conduct_model.COMPONENT / "model"
+    weights = rules_copy / conduct_model.MODEL_DIR / conduct_model.COMPONENT / WEIGHTS_FILE
     weights.write_bytes(weights.read_bytes() + b"\0")
     assert load_rulebook(rules_copy).version != before
 
@@ -224,8 +226,28 @@ def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(
         {"text": "flu jabs at the pharmacy this week", "categories": []},
     ]
     categories = ["substance_misuse", "misinformation"]
-    save(fit(posts, categories, masker, epochs=2), tmp_path, {"training_sha256": "abc"})
+    trained = fit(posts, categories, masker)
+    save(trained, tmp_path, {"training_sha256": "abc"})
     model = conduct_model.load(tmp_path)
     assert model.meta[conduct_model.META_KEY] == {"training_sha256": "abc"}
-    predicted = conduct_model.predict(model, masker, ["a line before work"])
+    texts = ["a line before work", "the jab is poison", "gym after work"]
+    predicted = conduct_model.predict(model, masker, texts)
     assert set(predicted[0]) == set(categories)
+    assert predicted == conduct_model.predict(trained, masker, texts)  # the same once loaded
+    assert predicted[1]["misinformation"] > predicted[2]["misinformation"]
+
+
+def test_a_model_whose_weights_hold_pickled_objects_is_refused(tmp_path: Path, masker) -> None:
+    """Loading a rulebook must never run code: arrays are read with pickles disallowed."""
+    posts = [
+        {"text": "couple of lines before my shift", "categories": ["substance_misuse"]},
+        {"text": "off to the gym after my shift", "categories": []},
+    ]
+    save(fit(posts, ["substance_misuse"], masker), tmp_path, {})
+    weights = tmp_path / conduct_model.MODEL_DIR / conduct_model.COMPONENT / WEIGHTS_FILE
+    with np.load(weights) as arrays:
+        stored = dict(arrays)
+    stored["bias"] = np.array([{"not": "a number"}], dtype=object)
+    np.savez(weights, **stored)
+    with pytest.raises(ValueError, match="pickle"):
+        conduct_model.load(tmp_path)

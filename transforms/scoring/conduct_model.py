@@ -1,4 +1,5 @@
-"""The conduct classifier: a small spaCy text classifier trained on the labelled posts.
+"""The conduct classifier: a small text classifier, as a spaCy pipeline, trained on the
+labelled posts.
 
 It ships inside the rulebook (`models/conduct/`), so it is versioned with the rules and loads
 offline. Rules use it as extra evidence (`requires: - model: conduct/<category>`), never alone:
@@ -24,12 +25,13 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from transforms.scoring import linear_textcat  # registers the pipeline component
 from transforms.scoring.rulebook import Signal
 from transforms.scoring.triggers import TriggerIndex, has_group_reference
 
 MODEL_DIR = Path("models") / "conduct"  # inside the rules folder
 TRAINING_FILE = Path("eval") / "posts.jsonl"  # inside the rules folder
-COMPONENT = "textcat_multilabel"
+COMPONENT = linear_textcat.FACTORY
 META_KEY = "socialaudit"  # the model meta's section written by `socialaudit rules train`
 
 # The rulebook's signals whose matches the classifier never sees: people's protected

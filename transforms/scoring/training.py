@@ -1,26 +1,24 @@
 """Train the conduct classifier (`socialaudit rules train`) on the labelled development posts.
 
-A bag of words (spaCy's TextCatBOW, unigrams) with one independent label per category: it trains
-in seconds, needs no word vectors (nothing is downloaded) and stays small. Chosen by 5-fold
-cross-validation on the development posts (mean average precision per category): unigrams 0.64,
-unigrams and bigrams 0.59, the CNN ensemble 0.56 at five times the cost; on 1,619 posts with
-identity masked (conduct_model.Masker), unigrams 0.727 (30 epochs; 15 epochs 0.724), unigrams and
-bigrams 0.690. The seed and the order of training are fixed, so the same posts always give the
-same model.
+One independent label per category, so a post can break several standards at once. The model
+(transforms/scoring/linear_textcat.py) trains in seconds, needs no word vectors (nothing is
+downloaded) and stays small. It was chosen by cross-validation on the development posts, holding
+out each writer's batch in turn: mean average precision per category 0.916, against 0.856 for
+spaCy's TextCatBOW (unigrams), which it replaced; on 1,619 posts earlier, TextCatBOW with
+unigrams had beaten unigrams and bigrams (0.727 against 0.690) and the CNN ensemble.
 """
 
 from __future__ import annotations
 
-import random
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
 
+from transforms.scoring import linear_textcat
 from transforms.scoring.conduct_model import (
     COMPONENT,
     META_KEY,
@@ -30,53 +28,17 @@ from transforms.scoring.conduct_model import (
     training_sha256,
 )
 
-SEED = 0
-EPOCHS = 30
-DROPOUT = 0.2
-BATCH_SIZE = 16
-# Hashed n-gram slots per label: 2**15 keeps the model near a megabyte per ten labels with few
-# collisions among the twenty-odd thousand distinct n-grams of a few thousand posts.
-BOW_LENGTH = 2**15
 
-
-def architecture(ngram_size: int = 1) -> dict[str, Any]:
-    return {
-        "@architectures": "spacy.TextCatBOW.v3",
-        "exclusive_classes": False,
-        "ngram_size": ngram_size,
-        "no_output_layer": False,
-        "length": BOW_LENGTH,
-    }
-
-
-def fit(
-    items: Sequence[dict[str, Any]],
-    categories: Sequence[str],
-    masker: Masker,
-    seed: int = SEED,
-    epochs: int = EPOCHS,
-    model: dict[str, Any] | None = None,
-) -> Language:
+def fit(items: Sequence[dict[str, Any]], categories: Sequence[str], masker: Masker) -> Language:
     """A pipeline trained on labelled posts ({text, categories}), one label per category, each
-    post masked as it will be when scored."""
-    fix_random_seed(seed)
+    post masked as it will be when scored. The same posts always give the same model."""
     nlp = spacy.blank("en")
-    textcat = nlp.add_pipe(COMPONENT, config={"model": model or architecture()})
-    for category in categories:
-        textcat.add_label(category)
-    examples = [
-        Example.from_dict(
-            nlp.make_doc(masker(str(item["text"]))),
-            {"cats": {c: float(c in (item.get("categories") or ())) for c in categories}},
-        )
-        for item in items
-    ]
-    optimizer = nlp.initialize(lambda: examples)
-    order = random.Random(seed)
-    for _ in range(epochs):
-        order.shuffle(examples)
-        for batch in minibatch(examples, size=BATCH_SIZE):
-            nlp.update(batch, sgd=optimizer, drop=DROPOUT)
+    classifier = nlp.add_pipe(COMPONENT)
+    truth = [set(item.get("categories") or ()) for item in items]
+    classifier.fit(
+        [nlp.make_doc(masker(str(item["text"]))) for item in items],
+        {category: [category in labels for labels in truth] for category in categories},
+    )
     return nlp
 
 
@@ -86,6 +48,8 @@ def save(nlp: Language, rules_folder: Path, training: dict[str, Any]) -> Path:
     nlp.meta["version"] = "1.0.0"
     nlp.meta[META_KEY] = training
     out = rules_folder / MODEL_DIR
+    if out.exists():
+        shutil.rmtree(out)  # no file of an earlier model may linger in the rulebook
     out.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     return out
@@ -106,8 +70,6 @@ def train(
         "training_sha256": training_sha256(path),
         "mask_sha256": masker.fingerprint,
         "posts": len(items),
-        "seed": SEED,
-        "epochs": EPOCHS,
-        "architecture": "spacy.TextCatBOW.v3, unigrams",
+        "architecture": linear_textcat.__doc__.splitlines()[0],
     }
     return save(nlp, rules_folder, training), training
