@@ -251,3 +251,23 @@ def test_a_model_whose_weights_hold_pickled_objects_is_refused(tmp_path: Path, m
     np.savez(weights, **stored)
     with pytest.raises(ValueError, match="pickle"):
         conduct_model.load(tmp_path)
+
+
+HAND_WRITTEN_CLAIM = "Vaccines cause autism and the NHS is hiding it, don't let them jab your kids"
+
+
+def test_a_fallback_rule_is_not_reported_beside_a_rule_of_its_category(
+    scorer: Scorer, rules_copy: Path, monkeypatch
+) -> None:
+    """MISI-090 would fire on a claim a hand-written rule already explains; as a fallback it is
+    left out, and reported again once it is no fallback."""
+    fired = _fired(scorer, HAND_WRITTEN_CLAIM, _FixedModel(0.95), monkeypatch)
+    assert "MISI-090" not in fired
+    assert any(rule.startswith("MISI-") for rule in fired)
+    path = rules_copy / "categories" / "model_backed.yaml"
+    spec = yaml.safe_load(path.read_text())
+    for rule in spec["rules"]:
+        rule["fallback"] = False
+    path.write_text(yaml.safe_dump(spec))
+    fired = _fired(Scorer.load(rules_copy), HAND_WRITTEN_CLAIM, _FixedModel(0.95), monkeypatch)
+    assert "MISI-090" in fired

@@ -348,13 +348,14 @@ class Scorer:
         profile: str,
         probs: dict[str, float],
     ) -> list[Finding]:
-        findings = []
+        findings: list[tuple[Rule, Finding]] = []
         for rule in rules:
             candidates = [span for label in _match_labels(rule) for span in hits.get(label)]
             finding = self._judge(rule, hits.doc, _dedupe(candidates), hits, when, profile, probs)
             if finding:
-                findings.append(finding)
-        return findings
+                findings.append((rule, finding))
+        found = {rule.category for rule, _ in findings if not rule.fallback}
+        return [f for rule, f in findings if not (rule.fallback and rule.category in found)]
 
     def _judge(
         self,

@@ -27,7 +27,6 @@ from spacy.tokens import Doc
 from spacy.util import minibatch
 
 FACTORY = "socialaudit_linear_textcat"
-WORD, CHAR = "w ", "c "  # the two views' prefixes: words and word pairs; characters in words
 CHAR_SIZES = range(2, 6)  # character n-grams of 2 to 5, each word padded with a space
 MIN_POSTS = 2  # an n-gram seen in one training post only is noise, not vocabulary
 C = 10.0  # inverse regularisation: leave-batch-out mean AP 0.913 at C=4, 0.916 at 10, 0.901 at 1
@@ -39,17 +38,28 @@ def make_linear_textcat(nlp: Language, name: str) -> LinearTextCat:
     return LinearTextCat(name)
 
 
-def ngrams(doc: Doc) -> Counter[str]:
-    """A doc's features and their counts: its words (lower case) and adjacent word pairs, and
-    the character n-grams of each word."""
-    words = [token.lower_ for token in doc if not token.is_space]
-    grams = Counter(WORD + word for word in words)
-    grams.update(f"{WORD}{first} {second}" for first, second in pairwise(words))
-    for word in words:
-        padded = f" {word} "
-        for size in CHAR_SIZES:
-            grams.update(CHAR + padded[i : i + size] for i in range(len(padded) - size + 1))
+def word_grams(words: Sequence[str]) -> Counter[str]:
+    """Words and adjacent word pairs, with their counts."""
+    grams = Counter(words)
+    grams.update(map(" ".join, pairwise(words)))
     return grams
+
+
+def char_grams(words: Sequence[str]) -> Counter[str]:
+    """The character n-grams of each word, with their counts."""
+    return Counter(
+        padded[i : i + size]
+        for padded in (f" {word} " for word in words)
+        for size in CHAR_SIZES
+        for i in range(len(padded) - size + 1)
+    )
+
+
+VIEWS = (word_grams, char_grams)  # each view is scaled to unit length on its own
+
+
+def words_of(doc: Doc) -> list[str]:
+    return [token.lower_ for token in doc if not token.is_space]
 
 
 class LinearTextCat:
@@ -58,9 +68,9 @@ class LinearTextCat:
     def __init__(self, name: str) -> None:
         self.name = name
         self.labels: list[str] = []
-        self._terms: dict[str, int] = {}
+        self._vocabularies: list[dict[str, int]] = [{} for _ in VIEWS]  # term -> column
         self._idf = np.zeros(0, dtype=np.float32)
-        self._weights = np.zeros((0, 0), dtype=np.float32)  # terms x labels
+        self._weights = np.zeros((0, 0), dtype=np.float32)  # columns x labels
         self._bias = np.zeros(0, dtype=np.float32)
 
     def fit(self, docs: Sequence[Doc], targets: Mapping[str, Sequence[bool]]) -> None:
@@ -70,22 +80,24 @@ class LinearTextCat:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
-        counted = [ngrams(doc) for doc in docs]
-        in_posts = Counter(term for grams in counted for term in grams)
-        kept = sorted(term for term, posts in in_posts.items() if posts >= MIN_POSTS)
-        self._terms = {term: i for i, term in enumerate(kept)}
-        # scikit-learn's smoothed idf: as if one more post held every term
-        self._idf = np.array(
-            [math.log((1 + len(docs)) / (1 + in_posts[t])) + 1 for t in kept], dtype=np.float32
-        )
-        rows = [self._vector(grams) for grams in counted]
+        words = [words_of(doc) for doc in docs]
+        idf: list[float] = []
+        self._vocabularies = []
+        for view in VIEWS:
+            in_posts = Counter(term for post in words for term in view(post))
+            kept = sorted(term for term, posts in in_posts.items() if posts >= MIN_POSTS)
+            self._vocabularies.append({term: len(idf) + i for i, term in enumerate(kept)})
+            # scikit-learn's smoothed idf: as if one more post held every term
+            idf += [math.log((1 + len(docs)) / (1 + in_posts[term])) + 1 for term in kept]
+        self._idf = np.array(idf, dtype=np.float32)
+        rows = [self._vector(post) for post in words]
         features = csr_matrix(
             (
                 np.concatenate([values for _, values in rows]),
                 np.concatenate([columns for columns, _ in rows]),
                 np.cumsum([0] + [len(columns) for columns, _ in rows]),
             ),
-            shape=(len(rows), len(kept)),
+            shape=(len(rows), len(idf)),
         )
         self.labels = list(targets)
         weights, bias = [], []
@@ -97,25 +109,24 @@ class LinearTextCat:
         self._weights = np.asarray(weights, dtype=np.float32).T
         self._bias = np.asarray(bias, dtype=np.float32)
 
-    def _vector(self, grams: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
-        """A doc's known terms (column numbers) and their weights: log-scaled count times idf,
+    def _vector(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A post's known terms (column numbers) and their weights: log-scaled count times idf,
         each view scaled to unit length, so a long post weighs no more than a short one."""
-        found = [
-            (self._terms[t], t.startswith(WORD), n) for t, n in grams.items() if t in self._terms
-        ]
-        columns = np.array([column for column, _, _ in found], dtype=np.int64)
-        values = np.array([1 + math.log(n) for _, _, n in found], dtype=np.float32)
-        values *= self._idf[columns]
-        for view in (True, False):
-            mask = np.array([is_word is view for _, is_word, _ in found], dtype=bool)
-            norm = float(np.linalg.norm(values[mask])) if mask.any() else 0.0
-            if norm:
-                values[mask] /= norm
-        return columns, values
+        columns, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
+        for view, vocabulary in zip(VIEWS, self._vocabularies, strict=True):
+            grams = view(words)
+            found = [(c, n) for g, n in grams.items() if (c := vocabulary.get(g)) is not None]
+            if not found:
+                continue
+            known = np.array(found, dtype=np.int64)
+            weights = (np.log(known[:, 1]) + 1).astype(np.float32) * self._idf[known[:, 0]]
+            columns.append(known[:, 0])
+            values.append(weights / np.linalg.norm(weights))
+        return np.concatenate(columns), np.concatenate(values)
 
     def probabilities(self, doc: Doc) -> np.ndarray:
         """One probability per label."""
-        columns, values = self._vector(ngrams(doc))
+        columns, values = self._vector(words_of(doc))
         scores = values @ self._weights[columns] + self._bias
         return 1 / (1 + np.exp(-scores))
 
@@ -130,8 +141,8 @@ class LinearTextCat:
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self._terms, key=self._terms.__getitem__)
-        vocabulary = {"labels": self.labels, "terms": terms}
+        views = [sorted(terms, key=terms.__getitem__) for terms in self._vocabularies]
+        vocabulary = {"labels": self.labels, "views": views}
         (path / VOCABULARY_FILE).write_text(json.dumps(vocabulary, ensure_ascii=False))
         np.savez_compressed(
             path / WEIGHTS_FILE, weights=self._weights, bias=self._bias, idf=self._idf
@@ -147,5 +158,8 @@ class LinearTextCat:
                 arrays["idf"],
             )
         self.labels = list(vocabulary["labels"])
-        self._terms = {term: i for i, term in enumerate(vocabulary["terms"])}
+        self._vocabularies, first = [], 0
+        for terms in vocabulary["views"]:
+            self._vocabularies.append({term: first + i for i, term in enumerate(terms)})
+            first += len(terms)
         return self

@@ -79,6 +79,9 @@ class Rule:
     examples_flag: tuple[str, ...]
     examples_pass: tuple[str, ...]
     source: str  # the file it came from, for messages
+    # Reported only when no other rule of its category found anything in the post: a rule that
+    # catches what the others miss would, beside them, only repeat their finding less clearly.
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def _load_rules(folder: Path) -> tuple[Rule, ...]:
                         examples_flag=tuple(examples.get("flag") or []),
                         examples_pass=tuple(examples.get("pass") or []),
                         source=file.name,
+                        fallback=bool(spec.get("fallback", False)),
                     )
                 )
             except KeyError as missing:
