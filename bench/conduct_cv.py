@@ -40,7 +40,7 @@ import yaml
 
 from socialaudit.settings import rules_dir
 from transforms.scoring import training
-from transforms.scoring.conduct_model import TRAINING_FILE, Masker, predict
+from transforms.scoring.conduct_model import TRAINING_FILE, ConductModel, Masker, predict
 from transforms.scoring.engine import Scorer
 from transforms.scoring.evaluation import Scores, load_labelled
 
@@ -142,7 +142,7 @@ def oof_probabilities(
         held = [i for i, f in enumerate(assigned) if f == fold]
         model = training.fit(train, categories, masker)
         texts = [str(items[i]["text"]) for i in held]
-        for i, p in zip(held, predict(model, masker, texts), strict=True):
+        for i, p in zip(held, predict(ConductModel.of(model), masker, texts), strict=True):
             probs[i] = p
     return probs
 
@@ -305,7 +305,7 @@ def newest(
     with tempfile.TemporaryDirectory() as scratch:
         by_rules, gated = gates(source, newer, Path(scratch))
     model = training.fit(older, categories, masker)
-    probs = predict(model, masker, [str(item["text"]) for item in newer])
+    probs = predict(ConductModel.of(model), masker, [str(item["text"]) for item in newer])
     truth = [set(item["categories"]) for item in newer]
     print(f"model trained on {len(older)} posts; thresholds chosen on the newest {len(newer)}")
     print("\n| category | rules P | R | F1 | threshold | + model P | R | F1 |\n|" + "---|" * 8)

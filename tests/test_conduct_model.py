@@ -76,9 +76,7 @@ def scorer() -> Scorer:
 
 
 def test_the_model_loads_from_the_repository_with_one_label_per_category(model) -> None:
-    assert sorted(model.get_pipe(conduct_model.COMPONENT).labels) == sorted(
-        load_rulebook().categories
-    )
+    assert sorted(model.classifier.labels) == sorted(load_rulebook().categories)
 
 
 @pytest.mark.parametrize("category", sorted(PAIRS))
@@ -229,11 +227,12 @@ def test_a_smoke_training_writes_a_loadable_model_with_its_training_hash(
     trained = fit(posts, categories, masker)
     save(trained, tmp_path, {"training_sha256": "abc"})
     model = conduct_model.load(tmp_path)
-    assert model.meta[conduct_model.META_KEY] == {"training_sha256": "abc"}
+    assert model.meta == {"training_sha256": "abc"}
     texts = ["a line before work", "the jab is poison", "gym after work"]
     predicted = conduct_model.predict(model, masker, texts)
     assert set(predicted[0]) == set(categories)
-    assert predicted == conduct_model.predict(trained, masker, texts)  # the same once loaded
+    just_trained = conduct_model.ConductModel.of(trained)
+    assert predicted == conduct_model.predict(just_trained, masker, texts)  # the same once loaded
     assert predicted[1]["misinformation"] > predicted[2]["misinformation"]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -264,7 +264,7 @@ class Scorer:
             for pattern in rule.match:
                 if pattern.kind != "signal":
                     self.matcher.add(f"R|{rule.id}", pattern, f"{rule.source}:{rule.id}")
-        self._models = _Models(rulebook.folder, rulebook.signals)
+        self._models = _Models(rulebook.folder, rulebook.signals, self.nlp.make_doc)
         self._gates = [_gate(rule) for rule in rulebook.rules]
         self._rules_by_label: dict[str, list[int]] = defaultdict(list)
         for index, rule in enumerate(rulebook.rules):
@@ -586,32 +586,43 @@ class _Models:
     `conduct` inside the rulebook folder. Each gives a post's probabilities keyed by the names
     rules use (`profanity`, `conduct/<category>`)."""
 
-    def __init__(self, rules_folder: Path, signals: Mapping[str, Signal]) -> None:
+    def __init__(
+        self, rules_folder: Path, signals: Mapping[str, Signal], make_doc: Callable[[str], Doc]
+    ) -> None:
         self._folder = rules_folder
         self._signals = signals  # the conduct classifier's masks are read from them
+        self._make_doc = make_doc  # and its posts are tokenized as the scorer's
         self._loaded: dict[str, Any] = {}
 
     def predict(self, classifier: str, texts: list[str]) -> list[dict[str, float]]:
         if classifier not in MODELS:
             raise RulebookError(f"unknown model {classifier!r}; known: {', '.join(MODELS)}")
         if classifier not in self._loaded:
-            self._loaded[classifier] = _load_model(classifier, self._folder, self._signals)
+            self._loaded[classifier] = _load_model(
+                classifier, self._folder, self._signals, self._make_doc
+            )
         model = self._loaded[classifier]
         if classifier == "profanity":
             return [{"profanity": float(p)} for p in model(texts)]
-        nlp, masker = model
+        conduct, masker = model
         return [
             {f"conduct/{label}": p for label, p in labels.items()}
-            for labels in conduct_model.predict(nlp, masker, texts)
+            for labels in conduct_model.predict(conduct, masker, texts)
         ]
 
 
-def _load_model(classifier: str, rules_folder: Path, signals: Mapping[str, Signal]) -> Any:
+def _load_model(
+    classifier: str,
+    rules_folder: Path,
+    signals: Mapping[str, Signal],
+    make_doc: Callable[[str], Doc],
+) -> Any:
     if classifier == "profanity":
         from profanity_check import predict_prob
 
         return predict_prob
     try:
-        return conduct_model.load(rules_folder), conduct_model.Masker.from_signals(signals)
+        conduct = conduct_model.load(rules_folder, make_doc)
+        return conduct, conduct_model.Masker.from_signals(signals)
     except (FileNotFoundError, OSError) as error:
         raise RulebookError(str(error)) from None

@@ -27,6 +27,7 @@ from spacy.tokens import Doc
 from spacy.util import minibatch
 
 FACTORY = "socialaudit_linear_textcat"
+DESCRIPTION = "tf-idf of word 1-2-grams and character 2-5-grams; a logistic regression per label"
 CHAR_SIZES = range(2, 6)  # character n-grams of 2 to 5, each word padded with a space
 MIN_POSTS = 2  # an n-gram seen in one training post only is noise, not vocabulary
 C = 10.0  # inverse regularisation: leave-batch-out mean AP 0.913 at C=4, 0.916 at 10, 0.901 at 1

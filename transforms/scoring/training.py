@@ -70,6 +70,6 @@ def train(
         "training_sha256": training_sha256(path),
         "mask_sha256": masker.fingerprint,
         "posts": len(items),
-        "architecture": linear_textcat.__doc__.splitlines()[0],
+        "architecture": linear_textcat.DESCRIPTION,
     }
     return save(nlp, rules_folder, training), training
