@@ -270,3 +270,14 @@ def test_a_fallback_rule_is_not_reported_beside_a_rule_of_its_category(
     path.write_text(yaml.safe_dump(spec))
     fired = _fired(Scorer.load(rules_copy), HAND_WRITTEN_CLAIM, _FixedModel(0.95), monkeypatch)
     assert "MISI-090" in fired
+
+
+def test_remembered_words_score_as_when_first_seen(masker) -> None:
+    """Each word's character n-grams are looked up once per process; a post scored from those
+    remembered columns gets exactly the probabilities it got from the n-grams themselves."""
+    model = conduct_model.load(rules_dir())
+    texts = [text for pair in PAIRS.values() for text in pair] + NEUTRAL
+    first = conduct_model.predict(model, masker, texts)
+    assert model.classifier._chars_of  # the words are now remembered
+    assert conduct_model.predict(model, masker, texts) == first
+    assert conduct_model.predict(model, masker, list(reversed(texts))) == first[::-1]
