@@ -18,9 +18,12 @@ a batch added since), scored once by (a) and (b), with the model trained and its
 chosen on posts.jsonl alone.
 
 `--newest N` chooses the shipped thresholds the way new wording will meet them: the newest N
-labelled posts (added after the last round of rule tuning, so the rules never saw them) are
-scored by the rules, the model is trained on the other posts, and for each category the highest
-threshold whose F1 (rules plus model-backed rule) is within TOLERANCE of the best is chosen.
+labelled posts (added after the last rounds of rule tuning) are scored by the rules, the model
+is trained on the other posts, and for each category the threshold with the best F1 (rules plus
+model-backed rule; ties to the higher) among those at which the model-backed rule's own findings
+(where no other rule of its category fired), and those of every higher threshold, are at least
+MIN_PRECISION right: the labelled posts are half problems, real histories far fewer, so a rule
+that is often wrong on its own would bury a reviewer in false alarms.
 
 Evaluation tooling: it prints post ids, never post text, and never reads eval/holdout.jsonl.
 """
@@ -48,7 +51,6 @@ MODEL_BACKED = Path("categories") / "model_backed.yaml"
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 OFF = None  # the category's model-backed rule is left out
 MIN_PRECISION = 0.8  # --choose precision: the model-backed rule's own precision in training
-TOLERANCE = 0.01  # --newest: of thresholds this close to the best F1, the highest (fewer alarms)
 
 
 def folds(items: Sequence[dict[str, Any]], k: int, seed: int = 0) -> list[int]:
@@ -308,10 +310,13 @@ def newest(
     probs = predict(ConductModel.of(model), masker, [str(item["text"]) for item in newer])
     truth = [set(item["categories"]) for item in newer]
     print(f"model trained on {len(older)} posts; thresholds chosen on the newest {len(newer)}")
-    print("\n| category | rules P | R | F1 | threshold | + model P | R | F1 |\n|" + "---|" * 8)
+    print(
+        "\n| category | rules P | R | F1 | threshold | its own precision | + model P | R | F1 |\n|"
+        + "---|" * 9
+    )
     for category in categories:
         alone = _scores(category, truth, by_rules)
-        curve = {}
+        curve, own = {}, {}
         for threshold in THRESHOLDS:
             fired = [
                 category in g and p[category] >= threshold
@@ -319,12 +324,23 @@ def newest(
             ]
             combined = [r | {category} if f else r for r, f in zip(by_rules, fired, strict=True)]
             curve[threshold] = _scores(category, truth, combined)
+            alone_fired = [
+                category in t
+                for f, r, t in zip(fired, by_rules, truth, strict=True)
+                if f and category not in r
+            ]  # the fallback's own findings: where no other rule of its category fired
+            own[threshold] = sum(alone_fired) / len(alone_fired) if alone_fired else 1.0
         if not any(category in g for g in gated):
-            print(f"| {category} | {_row(alone)} | no model-backed rule | | | |")
+            print(f"| {category} | {_row(alone)} | no model-backed rule | | | | |")
             continue
-        best = max(s.f1 for s in curve.values())
-        chosen = max(t for t, s in curve.items() if s.f1 >= best - TOLERANCE)
-        print(f"| {category} | {_row(alone)} | {chosen} | {_row(curve[chosen])} |")
+        right = [
+            t for t in THRESHOLDS if all(own[u] >= MIN_PRECISION for u in THRESHOLDS if u >= t)
+        ]
+        best = max(curve[t].f1 for t in right)
+        chosen = max(t for t in right if curve[t].f1 >= best - 1e-9)
+        print(
+            f"| {category} | {_row(alone)} | {chosen} | {own[chosen]:.2f} | {_row(curve[chosen])} |"
+        )
 
 
 def _row(scores: Scores) -> str:
