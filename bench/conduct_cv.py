@@ -165,19 +165,31 @@ def choose(
     base = _scores(category, truth, by_rules).f1
     best, best_value = OFF, base
     for threshold in sorted(THRESHOLDS, reverse=True):
-        fired = [
-            category in g and p[category] >= threshold for g, p in zip(gated, probs, strict=True)
-        ]
+        fired = _fired(category, threshold, gated, probs)
         if how == "precision":
             right = sum(f and category in t for f, t in zip(fired, truth, strict=True))
             if sum(fired) >= 2 and right / sum(fired) >= MIN_PRECISION:
                 best = threshold
             continue
-        combined = [r | ({category} if f else set()) for r, f in zip(by_rules, fired, strict=True)]
-        value = _scores(category, truth, combined).f1
+        value = _scores(category, truth, _combined(category, by_rules, fired)).f1
         if value > best_value + 1e-9:
             best, best_value = threshold, value
     return best
+
+
+def _fired(
+    category: str,
+    threshold: float,
+    gated: Sequence[set[str]],
+    probs: Sequence[dict[str, float]],
+) -> list[bool]:
+    """Per post: whether the category's model-backed rule fires at the threshold."""
+    return [category in g and p[category] >= threshold for g, p in zip(gated, probs, strict=True)]
+
+
+def _combined(category: str, by_rules: Sequence[set[str]], fired: Sequence[bool]) -> list[set[str]]:
+    """Per post: the rules' categories, plus the category where its model-backed rule fired."""
+    return [r | {category} if f else r for r, f in zip(by_rules, fired, strict=True)]
 
 
 def _scores(category: str, truth: Sequence[set[str]], predicted: Sequence[set[str]]) -> Scores:
@@ -318,12 +330,8 @@ def newest(
         alone = _scores(category, truth, by_rules)
         curve, own = {}, {}
         for threshold in THRESHOLDS:
-            fired = [
-                category in g and p[category] >= threshold
-                for g, p in zip(gated, probs, strict=True)
-            ]
-            combined = [r | {category} if f else r for r, f in zip(by_rules, fired, strict=True)]
-            curve[threshold] = _scores(category, truth, combined)
+            fired = _fired(category, threshold, gated, probs)
+            curve[threshold] = _scores(category, truth, _combined(category, by_rules, fired))
             alone_fired = [
                 category in t
                 for f, r, t in zip(fired, by_rules, truth, strict=True)
